@@ -1,0 +1,38 @@
+#include "model/contrastive_loss.h"
+
+#include <torch/torch.h>
+
+#include "core/error.h"
+
+namespace clipscale {
+namespace functional {
+
+at::Tensor contrastive_loss(const at::Tensor& image, const at::Tensor& text, const at::Tensor& all_image,
+                            const at::Tensor& all_text, const at::Tensor& logit_scale, int64_t label_offset) {
+  CLIPSCALE_CHECK(image.dim() == 2 && image.sizes() == text.sizes())
+      << "image and text features must both be [B, D]; got " << image.sizes() << " and " << text.sizes();
+  CLIPSCALE_CHECK(all_image.dim() == 2 && all_image.sizes() == all_text.sizes() &&
+                  all_image.size(1) == image.size(1))
+      << "gathered features must both be [N, D]; got " << all_image.sizes() << " and " << all_text.sizes();
+  const int64_t batch = image.size(0);
+  CLIPSCALE_CHECK(label_offset >= 0 && label_offset + batch <= all_image.size(0))
+      << "label_offset " << label_offset << " + B " << batch << " exceeds N " << all_image.size(0);
+  // Logits and cross-entropy always in fp32: bf16 softmax over thousands of columns loses the positives.
+  auto scale = logit_scale.to(torch::kFloat32);
+  auto logits_per_image = scale * torch::matmul(image.to(torch::kFloat32), all_text.to(torch::kFloat32).t());
+  auto logits_per_text = scale * torch::matmul(text.to(torch::kFloat32), all_image.to(torch::kFloat32).t());
+  auto labels = torch::arange(label_offset, label_offset + batch, torch::dtype(torch::kLong).device(image.device()));
+  return 0.5 * (torch::nn::functional::cross_entropy(logits_per_image, labels) +
+                torch::nn::functional::cross_entropy(logits_per_text, labels));
+}
+
+}  // namespace functional
+
+namespace model {
+
+at::Tensor ContrastiveLossImpl::forward(const at::Tensor& image, const at::Tensor& text, const at::Tensor& logit_scale) {
+  return functional::contrastive_loss(image, text, image, text, logit_scale, 0);
+}
+
+}  // namespace model
+}  // namespace clipscale

@@ -1,0 +1,102 @@
+#include "model/contrastive_loss.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace clipscale {
+namespace {
+
+at::Tensor unit_rows(at::Tensor x) { return x / x.norm(2, 1, true); }
+
+TEST(ContrastiveLoss, MatchesAHandComputedCase) {
+  // Two pairs in 2-D: image 0 = (1, 0), image 1 = (0, 1); text 0 = (0.6, 0.8), text 1 = (0, 1);
+  // scale 2. Image logits: row 0 = 2·(0.6, 0), row 1 = 2·(0.8, 1); text logits are the transpose.
+  auto image = torch::tensor({{1.0, 0.0}, {0.0, 1.0}}, torch::kFloat64);
+  auto text = torch::tensor({{0.6, 0.8}, {0.0, 1.0}}, torch::kFloat64);
+  auto scale = torch::tensor(2.0, torch::kFloat64);
+  auto ce = [](double positive, double other) { return -positive + std::log(std::exp(positive) + std::exp(other)); };
+  // logits_per_image = [[1.2, 0], [1.6, 2]]; logits_per_text = [[1.2, 1.6], [0, 2]].
+  const double image_loss = 0.5 * (ce(1.2, 0.0) + ce(2.0, 1.6));
+  const double text_loss = 0.5 * (ce(1.2, 1.6) + ce(2.0, 0.0));
+  const double expected = 0.5 * (image_loss + text_loss);
+  auto loss = functional::contrastive_loss(image, text, image, text, scale, 0);
+  EXPECT_NEAR(loss.item<double>(), expected, 1e-6);
+}
+
+TEST(ContrastiveLoss, IsSymmetricUnderImageTextSwap) {
+  torch::manual_seed(0);
+  auto image = unit_rows(torch::randn({8, 5}));
+  auto text = unit_rows(torch::randn({8, 5}));
+  auto scale = torch::tensor(14.3f);
+  auto a = functional::contrastive_loss(image, text, image, text, scale, 0);
+  auto b = functional::contrastive_loss(text, image, text, image, scale, 0);
+  EXPECT_NEAR(a.item<double>(), b.item<double>(), 1e-6);
+}
+
+TEST(ContrastiveLoss, LocalRowsAveragedOverShardsEqualTheFullBatchLoss) {
+  torch::manual_seed(1);
+  auto image = unit_rows(torch::randn({12, 6}));
+  auto text = unit_rows(torch::randn({12, 6}));
+  auto scale = torch::tensor(10.0f);
+  auto full = functional::contrastive_loss(image, text, image, text, scale, 0);
+  double mean = 0;
+  for (int rank = 0; rank < 3; ++rank) {
+    auto rows = torch::indexing::Slice(rank * 4, rank * 4 + 4);
+    mean += functional::contrastive_loss(image.index({rows}), text.index({rows}), image, text, scale, rank * 4)
+                .item<double>() / 3.0;
+  }
+  EXPECT_NEAR(full.item<double>(), mean, 1e-6);
+}
+
+TEST(ContrastiveLoss, ComputesInFp32FromBf16Inputs) {
+  torch::manual_seed(2);
+  auto image = unit_rows(torch::randn({6, 4})).to(torch::kBFloat16);
+  auto text = unit_rows(torch::randn({6, 4})).to(torch::kBFloat16);
+  auto loss = functional::contrastive_loss(image, text, image, text, torch::tensor(5.0f), 0);
+  EXPECT_EQ(loss.scalar_type(), torch::kFloat32);
+}
+
+TEST(ContrastiveLoss, GradientMatchesFiniteDifferences) {
+  torch::manual_seed(3);
+  auto image = torch::randn({5, 4}, torch::kFloat64).requires_grad_(true);
+  auto text = torch::randn({5, 4}, torch::kFloat64).requires_grad_(true);
+  auto log_scale = torch::tensor(1.7, torch::kFloat64).requires_grad_(true);
+  auto loss_of = [](const at::Tensor& i, const at::Tensor& t, const at::Tensor& s) {
+    auto in = i / i.norm(2, 1, true);
+    auto tn = t / t.norm(2, 1, true);
+    // The loss computes in fp32 internally; cast inputs so the check measures the formula, not rounding.
+    return functional::contrastive_loss(in, tn, in, tn, s.exp(), 0).to(torch::kFloat64);
+  };
+  loss_of(image, text, log_scale).backward();
+  const double h = 1e-3;
+  torch::NoGradGuard no_grad;
+  for (auto* param : {&image, &text}) {
+    auto flat = param->view(-1);
+    auto grad = param->grad().view(-1);
+    for (int64_t k = 0; k < flat.numel(); ++k) {
+      const double original = flat[k].item<double>();
+      flat[k] = original + h;
+      const double plus = loss_of(image, text, log_scale).item<double>();
+      flat[k] = original - h;
+      const double minus = loss_of(image, text, log_scale).item<double>();
+      flat[k] = original;
+      EXPECT_NEAR(grad[k].item<double>(), (plus - minus) / (2 * h), 2e-4) << "element " << k;
+    }
+  }
+  const double s = log_scale.item<double>();
+  log_scale.fill_(s + h);
+  const double plus = loss_of(image, text, log_scale).item<double>();
+  log_scale.fill_(s - h);
+  const double minus = loss_of(image, text, log_scale).item<double>();
+  EXPECT_NEAR(log_scale.grad().item<double>(), (plus - minus) / (2 * h), 2e-4);
+}
+
+TEST(ContrastiveLoss, RejectsAnOffsetPastTheGatheredBatch) {
+  auto x = unit_rows(torch::randn({4, 3}));
+  EXPECT_THROW(functional::contrastive_loss(x, x, x, x, torch::tensor(1.0f), 1), std::exception);
+}
+
+}  // namespace
+}  // namespace clipscale

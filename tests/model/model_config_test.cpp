@@ -1,0 +1,59 @@
+#include "model/model_config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/error.h"
+
+namespace clipscale::model {
+namespace {
+
+std::string user_error_of(const std::string& json) {
+  try {
+    ClipConfig::from_json(json, "m.json", "m");
+  } catch (const core::UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ClipConfig, ReadsOpenClipsVitB32) {
+  const auto c = ClipConfig::from_file(std::string(CLIPSCALE_SOURCE_DIR) + "/experiments/models/ViT-B-32.json");
+  EXPECT_EQ(c.name, "ViT-B-32");
+  EXPECT_EQ(c.embed_dim, 512);
+  EXPECT_EQ(c.vision.width, 768);
+  EXPECT_EQ(c.vision.heads(), 12);
+  EXPECT_EQ(c.vision.tokens(), 50);
+  EXPECT_EQ(c.text.vocab_size, 49408);
+  EXPECT_EQ(c.text.context_length, 77);
+}
+
+TEST(ClipConfig, JsonRoundTripKeepsEveryField) {
+  const auto c = ClipConfig::from_file(std::string(CLIPSCALE_SOURCE_DIR) + "/experiments/models/clip-w96-l3.json");
+  const auto d = ClipConfig::from_json(c.to_json(), "<string>", c.name);
+  EXPECT_EQ(d.to_json(), c.to_json());
+}
+
+TEST(ClipConfig, RejectsUnsupportedTowersWithAHint) {
+  const std::string message = user_error_of(
+      R"({"embed_dim": 8, "vision_cfg": {"timm_model_name": "x", "width": 8}, "text_cfg": {"width": 8, "heads": 2}})");
+  EXPECT_NE(message.find("m.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("vision_cfg.timm_model_name"), std::string::npos) << message;
+  EXPECT_NE(message.find("HINT"), std::string::npos) << message;
+}
+
+TEST(ClipConfig, RejectsShapesThatDoNotDivide) {
+  const std::string message = user_error_of(
+      R"({"embed_dim": 8, "vision_cfg": {"image_size": 30, "patch_size": 4, "width": 8, "layers": 1, "head_width": 4}, "text_cfg": {"width": 8, "heads": 2, "layers": 1}})");
+  EXPECT_NE(message.find("image_size % patch_size == 0"), std::string::npos) << message;
+}
+
+TEST(ClipConfig, RejectsWrongTypes) {
+  const std::string message =
+      user_error_of(R"({"embed_dim": "big", "vision_cfg": {}, "text_cfg": {}})");
+  EXPECT_NE(message.find("embed_dim"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace clipscale::model
