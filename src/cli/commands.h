@@ -1,0 +1,16 @@
+// One subcommand per file: setup_<name>() declares the subcommand and its flags on the app and
+// binds them to that command's options; the command's work is in run_<name>() in the same file.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace clipscale::cli {
+
+void setup_train(CLI::App& app);
+void setup_tokenize(CLI::App& app);
+void setup_embed(CLI::App& app);
+void setup_export(CLI::App& app);
+
+}  // namespace clipscale::cli

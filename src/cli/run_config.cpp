@@ -1,0 +1,133 @@
+#include "cli/run_config.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "data/synth_tasks.h"
+#include "model/autocast.h"
+#include "model/model_config.h"
+
+namespace clipscale::cli {
+
+const config::Schema& run_config_schema() {
+  static const config::Schema schema = [] {
+    config::Schema s;
+    s.add_string("run.name", "default", "results go to <run.output_dir>/<run.name>/")
+        .add_string("run.output_dir", "results", "root folder of all results")
+        .add_int("run.seed", 0, "seed of model initialisation and data order", 0.0)
+        .add_string("model.config", std::nullopt, "OpenCLIP-schema model JSON, e.g. experiments/models/clip-w128-l4.json")
+        .add_string("data.source", "synth:shapes", "sample pool", {"synth:shapes"})
+        .add_int("data.pool_seed", 0, "seed of the synthetic pool itself (which samples exist)", 0.0)
+        .add_float("data.noise_fraction", 0.2, "share of captions replaced by web-like noise", 0.0, 1.0)
+        .add_int("data.pool_size", int64_t{1} << 32, "samples in the pool", 1.0)
+        .add_int("data.data_size", std::nullopt, "D: unique samples trained on (the first D of a seeded permutation)", 1.0)
+        .add_string("data.variant", "base", "name of the dataset variant (curation method)")
+        .add_string("data.vocab", "builtin:synth", "tokenizer merges file, or builtin:synth")
+        .add_int("data.vocab_corpus", 20000, "captions used to train builtin:synth", 100.0)
+        .add_int("train.samples_seen", std::nullopt, "S: training length in samples (rounded up to whole batches)", 1.0)
+        .add_int("train.global_batch_size", 128, "samples per optimizer step, all ranks together", 2.0)
+        .add_string("train.precision", "bf16", "fp32, or bf16 autocast (AMX on recent Xeons)", {"fp32", "bf16"})
+        .add_int("train.threads", 0, "intra-op threads; 0 uses every core", 0.0)
+        .add_int("train.log_every_steps", 10, "steps between log lines", 1.0)
+        .add_int("train.prefetch_batches", 2, "batches decoded ahead by the loader thread", 0.0)
+        .add_string("loss.type", "infonce", "contrastive loss", {"infonce"})
+        .add_float("optim.lr", 5e-4, "peak learning rate after warm-up", 0.0, std::nullopt, true)
+        .add_float("optim.weight_decay", 0.2, "AdamW weight decay on matrices and embeddings", 0.0)
+        .add_float("optim.beta1", 0.9, "AdamW beta1", 0.0, 0.999999)
+        .add_float("optim.beta2", 0.98, "AdamW beta2", 0.0, 0.999999)
+        .add_float("optim.eps", 1e-6, "AdamW epsilon", 0.0, std::nullopt, true)
+        .add_int("optim.warmup_samples", 0, "linear warm-up length in samples", 0.0)
+        .add_string("optim.schedule", "cosine", "learning-rate schedule after warm-up", {"cosine", "const"})
+        .add_float("optim.grad_clip_norm", 0.0, "global gradient-norm clip; 0 disables", 0.0)
+        .add_string_list("eval.tasks", data::synth_task_names(), "evaluation tasks", data::synth_task_names())
+        .add_int("eval.every_samples", 0, "samples between evaluations; 0 evaluates only at the end", 0.0)
+        .add_int("eval.zeroshot_size", 1200, "images per zero-shot task", 8.0)
+        .add_int("eval.retrieval_size", 1000, "image-text pairs in the retrieval task", 10.0)
+        .add_bool("checkpoint.save_final", true, "write a checkpoint at the end of training");
+    return s;
+  }();
+  return schema;
+}
+
+config::Document load_run_config(const std::string& path, const std::vector<std::string>& overrides) {
+  config::Document doc = config::Document::load(run_config_schema(), path, overrides);
+  std::vector<std::string> problems;
+  if (doc.get_int("data.data_size") > doc.get_int("data.pool_size"))
+    problems.push_back(doc.violation("data.data_size", "data_size <= data.pool_size (" +
+                                                           std::to_string(doc.get_int("data.pool_size")) + ")",
+                                     "lower data.data_size or raise data.pool_size"));
+  // The model JSON is part of the config: a bad file is reported against model.config.
+  std::string model_error;
+  try {
+    model::ClipConfig::from_file(doc.get_string("model.config"));
+  } catch (const core::UserError& e) {
+    problems.push_back(doc.violation("model.config", std::string("a readable OpenCLIP model config (") + e.what() + ")",
+                                     "see experiments/models/ for the built-in family"));
+  }
+  const int64_t batch = doc.get_int("train.global_batch_size");
+  const int64_t samples = doc.get_int("train.samples_seen");
+  if (samples < batch)
+    problems.push_back(doc.violation("train.samples_seen", "samples_seen >= train.global_batch_size (" +
+                                                               std::to_string(batch) + ")",
+                                     "train at least one full batch"));
+  if (!problems.empty()) {
+    std::string message;
+    for (const auto& p : problems) message += (message.empty() ? "" : "\n") + p;
+    throw core::UserError(message);
+  }
+  return doc;
+}
+
+std::string run_id_of(const config::Document& document) {
+  config::Document canonical = document;
+  // Keys that only say where output goes or how often to log cannot change the run.
+  const config::Source kIgnored{};
+  canonical.set("run.output_dir", std::string("results"), kIgnored);
+  canonical.set("train.log_every_steps", int64_t{10}, kIgnored);
+  // The model JSON's content, not only its path, defines the model.
+  const model::ClipConfig model = model::ClipConfig::from_file(document.get_string("model.config"));
+  const std::string identity = canonical.to_toml(false) + "\n# model\n" + model.to_json();
+  return model.name + "-" + core::sha256_hex(identity).substr(0, 12);
+}
+
+train::TrainOptions train_options_from(const config::Document& doc) {
+  train::TrainOptions o;
+  o.run_id = run_id_of(doc);
+  o.run_name = doc.get_string("run.name");
+  o.output_dir = doc.get_string("run.output_dir");
+  o.seed = static_cast<uint64_t>(doc.get_int("run.seed"));
+  o.model = model::ClipConfig::from_file(doc.get_string("model.config"));
+  o.source.spec = doc.get_string("data.source");
+  o.source.seed = static_cast<uint64_t>(doc.get_int("data.pool_seed"));
+  o.source.noise_fraction = doc.get_float("data.noise_fraction");
+  o.source.pool_size = static_cast<uint64_t>(doc.get_int("data.pool_size"));
+  o.source.image_size = o.model.vision.image_size;
+  o.data_size = static_cast<uint64_t>(doc.get_int("data.data_size"));
+  o.variant = doc.get_string("data.variant");
+  o.vocab = doc.get_string("data.vocab");
+  o.vocab_corpus = doc.get_int("data.vocab_corpus");
+  o.samples_seen = doc.get_int("train.samples_seen");
+  o.global_batch_size = doc.get_int("train.global_batch_size");
+  o.precision = model::parse_precision(doc.get_string("train.precision"));
+  o.threads = doc.get_int("train.threads");
+  o.log_every_steps = doc.get_int("train.log_every_steps");
+  o.prefetch_batches = doc.get_int("train.prefetch_batches");
+  o.optim.lr = doc.get_float("optim.lr");
+  o.optim.weight_decay = doc.get_float("optim.weight_decay");
+  o.optim.beta1 = doc.get_float("optim.beta1");
+  o.optim.beta2 = doc.get_float("optim.beta2");
+  o.optim.eps = doc.get_float("optim.eps");
+  o.optim.schedule = doc.get_string("optim.schedule");
+  o.optim.grad_clip_norm = doc.get_float("optim.grad_clip_norm");
+  o.warmup_samples = doc.get_int("optim.warmup_samples");
+  o.optim.warmup_steps = (o.warmup_samples + o.global_batch_size - 1) / o.global_batch_size;
+  o.eval_tasks = doc.get_string_list("eval.tasks");
+  o.eval_every_samples = doc.get_int("eval.every_samples");
+  o.eval_zeroshot_size = doc.get_int("eval.zeroshot_size");
+  o.eval_retrieval_size = doc.get_int("eval.retrieval_size");
+  o.save_final_checkpoint = doc.get_bool("checkpoint.save_final");
+  return o;
+}
+
+}  // namespace clipscale::cli

@@ -1,0 +1,257 @@
+#include "train/trainer.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <optional>
+
+#include "core/env.h"
+#include "core/error.h"
+#include "core/timer.h"
+#include "data/loader.h"
+#include "data/synth_shapes.h"
+#include "data/synth_tasks.h"
+#include "data/vocabulary.h"
+#include "eval/retrieval.h"
+#include "eval/zero_shot.h"
+#include "io/run_file.h"
+#include "model/clip_model.h"
+#include "model/contrastive_loss.h"
+#include "model/flops.h"
+#include "text/bpe_tokenizer.h"
+#include "train/checkpoint.h"
+
+namespace clipscale::train {
+namespace {
+
+/// The evaluation tasks of a run, built once (they are deterministic) and scored at each eval.
+class Evaluator {
+ public:
+  Evaluator(const TrainOptions& options, std::shared_ptr<const text::BpeTokenizer> tokenizer)
+      : tokenizer_(std::move(tokenizer)), precision_(options.precision) {
+    data::SynthOptions synth_options;
+    synth_options.image_size = options.model.vision.image_size;
+    synth_options.seed = options.source.seed;
+    synth_options.noise_fraction = 0.0;
+    const data::SynthShapes synth(synth_options);
+    for (const auto& name : options.eval_tasks) {
+      if (name == "retrieval") {
+        retrieval_ = data::make_retrieval_task(synth, options.eval_retrieval_size);
+      } else {
+        zero_shot_.push_back(data::make_zero_shot_task(synth, name, options.eval_zeroshot_size));
+      }
+    }
+  }
+
+  std::vector<io::EvalTaskLayout> layouts() const {
+    std::vector<io::EvalTaskLayout> out;
+    for (const auto& task : zero_shot_) out.push_back({task.name, {"top1", "top5"}});
+    if (retrieval_)
+      out.push_back({"retrieval",
+                     {"image_to_text_r1", "image_to_text_r5", "image_to_text_r10", "text_to_image_r1",
+                      "text_to_image_r5", "text_to_image_r10"}});
+    return out;
+  }
+
+  std::map<std::string, std::map<std::string, double>> run(model::ClipModelImpl& model) const {
+    std::map<std::string, std::map<std::string, double>> results;
+    for (const auto& task : zero_shot_) {
+      const auto r = eval::evaluate_zero_shot(model, *tokenizer_, task, precision_);
+      results[task.name] = {{"top1", r.top1}, {"top5", r.top5}};
+    }
+    if (retrieval_) {
+      const auto r = eval::evaluate_retrieval(model, *tokenizer_, *retrieval_, precision_);
+      results["retrieval"] = {{"image_to_text_r1", r.image_to_text_r1}, {"image_to_text_r5", r.image_to_text_r5},
+                              {"image_to_text_r10", r.image_to_text_r10}, {"text_to_image_r1", r.text_to_image_r1},
+                              {"text_to_image_r5", r.text_to_image_r5}, {"text_to_image_r10", r.text_to_image_r10}};
+    }
+    return results;
+  }
+
+ private:
+  std::shared_ptr<const text::BpeTokenizer> tokenizer_;
+  model::Precision precision_;
+  std::vector<data::ZeroShotTask> zero_shot_;
+  std::optional<data::RetrievalTask> retrieval_;
+};
+
+void log_eval(int64_t samples, const std::map<std::string, std::map<std::string, double>>& results) {
+  std::string line = "eval @ " + std::to_string(samples) + " samples";
+  for (const auto& [task, metrics] : results) {
+    if (task == "retrieval") {
+      line += fmt::format(" | retrieval i2t R@1 {:.3f} R@5 {:.3f} t2i R@1 {:.3f} R@5 {:.3f}",
+                          metrics.at("image_to_text_r1"), metrics.at("image_to_text_r5"),
+                          metrics.at("text_to_image_r1"), metrics.at("text_to_image_r5"));
+    } else {
+      line += fmt::format(" | {} top1 {:.3f} top5 {:.3f}", task, metrics.at("top1"), metrics.at("top5"));
+    }
+  }
+  spdlog::info("{}", line);
+}
+
+}  // namespace
+
+std::string TrainOptions::run_file_path() const {
+  return (std::filesystem::path(output_dir) / run_name / "runs" / (run_id + ".h5")).string();
+}
+
+std::string TrainOptions::checkpoint_dir() const {
+  return (std::filesystem::path(output_dir) / run_name / "checkpoints" / run_id / "final").string();
+}
+
+TrainResult run_training(const TrainOptions& options, const std::string& resolved_config_toml) {
+  CLIPSCALE_CHECK(!options.run_id.empty());
+  CLIPSCALE_CHECK_GT(options.samples_seen, 0);
+  if (options.threads > 0) torch::set_num_threads(static_cast<int>(options.threads));
+  torch::manual_seed(options.seed);
+
+  // Data: the pool, its D-subset and the tokenizer.
+  data::SourceOptions source_options = options.source;
+  source_options.image_size = options.model.vision.image_size;
+  std::shared_ptr<const data::SampleSource> source = data::open_source(source_options);
+  std::shared_ptr<const text::BpeTokenizer> tokenizer = data::load_vocabulary(
+      options.vocab, source_options, options.model.text.vocab_size, options.vocab_corpus);
+  data::LoaderOptions loader_options;
+  loader_options.data_size = options.data_size;
+  loader_options.seed = options.seed;
+  loader_options.global_batch_size = options.global_batch_size;
+  loader_options.context_length = options.model.text.context_length;
+  loader_options.prefetch_batches = options.prefetch_batches;
+  data::Loader loader(source, tokenizer, loader_options);
+
+  // Model and optimiser.
+  model::ClipModel clip(options.model);
+  auto optimizer = make_adamw(*clip, options.optim);
+  const int64_t total_steps = options.total_steps();
+  const int64_t samples_target = total_steps * options.global_batch_size;
+  if (samples_target != options.samples_seen)
+    spdlog::warn("train.samples_seen = {} is not a multiple of train.global_batch_size = {}; training {} samples",
+                 options.samples_seen, options.global_batch_size, samples_target);
+
+  Evaluator evaluator(options, tokenizer);
+  const auto params = model::count_parameters(*clip);
+  const auto flops = model::forward_flops_per_sample(options.model);
+
+  io::RunHeader header;
+  header.run_id = options.run_id;
+  header.config_toml = resolved_config_toml;
+  header.git_sha = core::build_git_sha();
+  header.variant = options.variant;
+  header.params_image = params.image;
+  header.params_text = params.text;
+  header.params_total = params.total;
+  header.flops_per_sample = flops.total();
+  header.samples_seen_target = samples_target;
+  header.data_size = static_cast<int64_t>(options.data_size);
+  header.seed = static_cast<int64_t>(options.seed);
+  header.world_size = 1;
+  header.extra_string_attrs = {{"model", options.model.name}, {"sweep", options.run_name},
+                               {"precision", model::precision_name(options.precision)},
+                               {"data_source", source->describe()}, {"clipscale_version", core::build_version()}};
+  header.extra_number_attrs = {{"flops_per_sample_image", flops.image},
+                               {"flops_per_sample_text", flops.text},
+                               {"compute_flops", 3.0 * flops.total() * static_cast<double>(samples_target)},
+                               {"global_batch_size", static_cast<double>(options.global_batch_size)}};
+  io::RunWriter writer(options.run_file_path(), header, evaluator.layouts());
+
+  spdlog::info("run {} | model {} | {:.2f}M params (image {:.2f}M, text {:.2f}M) | {:.3g} GFLOP/sample fwd",
+               options.run_id, options.model.name, params.total / 1e6, params.image / 1e6, params.text / 1e6,
+               flops.total() / 1e9);
+  spdlog::info("data {} | D = {} | S = {} | batch {} | {} steps | {} | {} threads", source->describe(),
+               options.data_size, samples_target, options.global_batch_size, total_steps,
+               model::precision_name(options.precision), torch::get_num_threads());
+  spdlog::info("run file {}", options.run_file_path());
+
+  TrainResult result;
+  result.run_file = options.run_file_path();
+  try {
+    clip->train();
+    double last_loss = 0;
+    int64_t next_eval = options.eval_every_samples > 0 ? options.eval_every_samples : samples_target + 1;
+    core::Stopwatch interval;
+    int64_t interval_steps = 0;
+    for (int64_t step = 0; step < total_steps; ++step) {
+      core::Stopwatch step_timer;
+      const double lr = learning_rate(options.optim, step, total_steps);
+      set_learning_rate(*optimizer, lr);
+      data::Batch batch = loader.next();
+
+      at::Tensor loss;
+      {
+        model::AutocastGuard autocast(options.precision);
+        auto [image, text] = clip->forward(batch.images, batch.tokens);
+        loss = functional::contrastive_loss(image, text, image, text, clip->logit_scale.exp(), 0);
+      }
+      optimizer->zero_grad();
+      loss.backward();
+      if (options.optim.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(clip->parameters(), options.optim.grad_clip_norm);
+      optimizer->step();
+      {
+        torch::NoGradGuard no_grad;
+        clip->logit_scale.clamp_(0.0, model::kMaxLogitScale);
+      }
+      last_loss = loss.item<double>();
+      if (!std::isfinite(last_loss))
+        throw core::Error("loss became " + std::to_string(last_loss) + " at step " + std::to_string(step + 1) +
+                          ". HINT: lower optim.lr, raise optim.warmup_samples, or enable optim.grad_clip_norm.");
+      const double step_seconds = step_timer.seconds();
+      const int64_t samples = (step + 1) * options.global_batch_size;
+      const double scale = clip->logit_scale.exp().item<double>();
+      io::TrainRecord record;
+      record.step = step + 1;
+      record.samples_seen = samples;
+      record.loss = last_loss;
+      record.lr = lr;
+      record.logit_scale = scale;
+      record.samples_per_s = static_cast<double>(options.global_batch_size) / step_seconds;
+      record.data_wait_s = batch.wait_seconds;
+      writer.append_train(record);
+      ++interval_steps;
+      if ((step + 1) % options.log_every_steps == 0 || step + 1 == total_steps) {
+        const double mean_step = interval.seconds() / static_cast<double>(interval_steps);
+        spdlog::info("step {}/{} | loss {:.4f} | scale {:.1f} | lr {:.2e} | {:.0f} ms | {:.0f} img/s | wait {:.1f} ms",
+                     step + 1, total_steps, last_loss, scale, lr, mean_step * 1e3,
+                     static_cast<double>(options.global_batch_size) / mean_step, batch.wait_seconds * 1e3);
+        interval.reset();
+        interval_steps = 0;
+      }
+      if (samples >= next_eval && step + 1 < total_steps) {
+        const auto results = evaluator.run(*clip);
+        for (const auto& [task, metrics] : results) writer.append_eval(task, samples, metrics);
+        log_eval(samples, results);
+        next_eval += options.eval_every_samples;
+        interval.reset();
+        interval_steps = 0;
+      }
+    }
+    result.steps = total_steps;
+    result.samples_seen = samples_target;
+    result.final_loss = last_loss;
+    result.final_metrics = evaluator.run(*clip);
+    for (const auto& [task, metrics] : result.final_metrics) writer.append_eval(task, samples_target, metrics);
+    log_eval(samples_target, result.final_metrics);
+    if (options.save_final_checkpoint) {
+      CheckpointMeta meta;
+      meta.run_id = options.run_id;
+      meta.step = total_steps;
+      meta.samples_seen = samples_target;
+      meta.precision = model::precision_name(options.precision);
+      result.checkpoint_dir = options.checkpoint_dir();
+      save_checkpoint(result.checkpoint_dir, *clip, *tokenizer, resolved_config_toml, meta);
+      spdlog::info("checkpoint {}", result.checkpoint_dir);
+    }
+    writer.finish(io::kRunStatusDone, result.final_metrics);
+  } catch (...) {
+    try {
+      writer.finish(io::kRunStatusFailed, {});
+    } catch (const std::exception& e) {
+      spdlog::warn("could not mark {} failed: {}", options.run_file_path(), e.what());
+    }
+    throw;
+  }
+  return result;
+}
+
+}  // namespace clipscale::train

@@ -1,0 +1,67 @@
+// The single-process training loop: samples → model → InfoNCE → AdamW, with periodic evaluation,
+// a one-line-per-step log, the HDF5 run file and a final checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data/sample_source.h"
+#include "model/autocast.h"
+#include "model/model_config.h"
+#include "train/optimizer.h"
+
+namespace clipscale::train {
+
+struct TrainOptions {
+  // [run]
+  std::string run_id;          ///< content hash of the resolved config (see config/run_id.h)
+  std::string run_name;        ///< results/<run_name>/...
+  std::string output_dir = "results";
+  uint64_t seed = 0;           ///< model init and data order
+  // [model]
+  model::ClipConfig model;
+  // [data]
+  data::SourceOptions source;  ///< image_size is taken from the model
+  uint64_t data_size = 0;      ///< D
+  std::string variant = "base";
+  std::string vocab = "builtin:synth";  ///< a merges file, or builtin:synth (trained on the pool's captions)
+  int64_t vocab_corpus = 20000;          ///< captions used to train builtin:synth
+  // [train]
+  int64_t samples_seen = 0;    ///< S, rounded up to whole global batches
+  int64_t global_batch_size = 128;
+  model::Precision precision = model::Precision::kBf16;
+  int64_t threads = 0;         ///< 0: all cores
+  int64_t log_every_steps = 10;
+  int64_t prefetch_batches = 2;
+  // [optim]
+  OptimizerOptions optim;
+  int64_t warmup_samples = 0;  ///< converted to optimiser steps
+  // [eval]
+  std::vector<std::string> eval_tasks = {"zeroshot_shape", "zeroshot_color", "retrieval"};
+  int64_t eval_every_samples = 0;  ///< 0: only at the end
+  int64_t eval_zeroshot_size = 1200;
+  int64_t eval_retrieval_size = 1000;
+  // [checkpoint]
+  bool save_final_checkpoint = true;
+
+  int64_t total_steps() const { return (samples_seen + global_batch_size - 1) / global_batch_size; }
+  std::string run_file_path() const;       ///< <output_dir>/<run_name>/runs/<run_id>.h5
+  std::string checkpoint_dir() const;      ///< <output_dir>/<run_name>/checkpoints/<run_id>/final
+};
+
+struct TrainResult {
+  std::string run_file;
+  std::string checkpoint_dir;  ///< empty when no checkpoint was written
+  int64_t steps = 0;
+  int64_t samples_seen = 0;
+  double final_loss = 0;
+  std::map<std::string, std::map<std::string, double>> final_metrics;  ///< task -> metric -> value
+};
+
+/// Trains one run. `resolved_config_toml` (with provenance) is stored in the run file and the
+/// checkpoint. Failures mark the run file "failed" and rethrow.
+TrainResult run_training(const TrainOptions& options, const std::string& resolved_config_toml);
+
+}  // namespace clipscale::train

@@ -1,0 +1,102 @@
+#include "train/trainer.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "io/run_file.h"
+#include "train/checkpoint.h"
+
+namespace clipscale::train {
+namespace {
+namespace fs = std::filesystem;
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("clipscale_trainer_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  TrainOptions tiny(const std::string& run_id) const {
+    TrainOptions o;
+    o.run_id = run_id;
+    o.run_name = "unit";
+    o.output_dir = root_.string();
+    o.seed = 3;
+    o.model.name = "unit-tiny";
+    o.model.embed_dim = 32;
+    o.model.vision = {16, 4, 32, 1, 16, 2.0};
+    o.model.text = {16, 600, 32, 2, 1, 2.0};
+    o.data_size = 2000;
+    o.vocab_corpus = 2000;
+    o.samples_seen = 20 * 32;
+    o.global_batch_size = 32;
+    o.precision = model::Precision::kFp32;
+    o.threads = 1;
+    o.log_every_steps = 100;
+    o.optim.lr = 2e-3;
+    o.optim.warmup_steps = 2;
+    o.eval_every_samples = 320;
+    o.eval_zeroshot_size = 48;
+    o.eval_retrieval_size = 40;
+    return o;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(TrainerTest, SameConfigAndSeedGiveBitIdenticalResults) {
+  const TrainResult a = run_training(tiny("unit-a"), "# a");
+  const TrainResult b = run_training(tiny("unit-b"), "# b");
+  EXPECT_EQ(a.final_loss, b.final_loss) << "bitwise, not approximately";
+  const auto ca = load_checkpoint(a.checkpoint_dir), cb = load_checkpoint(b.checkpoint_dir);
+  auto pb = cb.model->named_parameters();
+  for (const auto& item : ca.model->named_parameters()) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
+  TrainOptions other = tiny("unit-c");
+  other.seed = 4;
+  EXPECT_NE(run_training(other, "# c").final_loss, a.final_loss);
+}
+
+TEST_F(TrainerTest, WritesACompleteRunFile) {
+  TrainOptions o = tiny("unit-file");
+  const TrainResult result = run_training(o, "# resolved config");
+  const io::RunFile file = io::read_run_file(result.run_file);
+  EXPECT_EQ(file.status, "done");
+  EXPECT_EQ(file.header.run_id, "unit-file");
+  EXPECT_EQ(file.header.config_toml, "# resolved config");
+  EXPECT_EQ(file.header.samples_seen_target, 640);
+  EXPECT_EQ(file.header.data_size, 2000);
+  EXPECT_GT(file.header.params_total, 0);
+  EXPECT_GT(file.header.flops_per_sample, 0);
+  ASSERT_EQ(file.train.size(), 20u);
+  EXPECT_EQ(file.train.back().samples_seen, 640);
+  EXPECT_EQ(file.train.front().step, 1);
+  for (const auto& r : file.train) {
+    EXPECT_TRUE(std::isfinite(r.loss));
+    EXPECT_GT(r.samples_per_s, 0);
+    EXPECT_LE(r.logit_scale, 100.0 + 1e-9);
+  }
+  ASSERT_TRUE(file.eval_final.count("zeroshot_shape"));
+  ASSERT_TRUE(file.eval_final.count("retrieval"));
+  EXPECT_EQ(file.eval_series.at("zeroshot_color").at("samples_seen"), (std::vector<double>{320, 640}));
+  EXPECT_DOUBLE_EQ(file.eval_final.at("zeroshot_shape").at("top1"), result.final_metrics.at("zeroshot_shape").at("top1"));
+}
+
+TEST_F(TrainerTest, LossFallsOnTheSyntheticPool) {
+  TrainOptions o = tiny("unit-learn");
+  o.samples_seen = 60 * 32;
+  const TrainResult result = run_training(o, "");
+  const io::RunFile file = io::read_run_file(result.run_file);
+  double first = 0, last = 0;
+  for (int i = 0; i < 5; ++i) first += file.train[i].loss / 5;
+  for (size_t i = file.train.size() - 5; i < file.train.size(); ++i) last += file.train[i].loss / 5;
+  EXPECT_LT(last, first - 0.3) << "first " << first << " last " << last << " (ln 32 = 3.47 is chance)";
+}
+
+}  // namespace
+}  // namespace clipscale::train
