@@ -1,13 +1,13 @@
 // End-to-end tests of the clipscale binary: config errors, --dry-run, and a tiny training run
 // whose run file, export and embeddings are checked from Python.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <regex>
 #include <string>
 
-#include "command_runner.h"
+#include "support/process.h"
+#include "support/scratch_dir.h"
 
 namespace clipscale::testing {
 namespace {
@@ -21,13 +21,7 @@ constexpr const char* kTinyModel = R"({
 
 class TrainCommand : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("clipscale_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    write_text(dir_ / "tiny.json", kTinyModel);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { write_text(dir_ / "tiny.json", kTinyModel); }
 
   /// A valid config; `extra` lines are appended inside [optim] (line 12 onwards).
   std::string write_config(const std::string& optim_extra = "", const std::string& tail = "") {
@@ -50,7 +44,8 @@ class TrainCommand : public ::testing::Test {
     return path.string();
   }
 
-  fs::path dir_;
+  ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(TrainCommand, DryRunPrintsEveryValueWithItsSource) {
@@ -142,7 +137,7 @@ TEST_F(TrainCommand, TrainsExportsAndEmbedsConsistentlyWithAnIndependentForward)
   const auto b = run_command(clipscale("embed " + checkpoint + " --count 24 --out " + emb + " --save-inputs"));
   ASSERT_EQ(b.exit_code, 0) << b.output;
 
-  if (!have_system_python("torch, h5py, numpy")) GTEST_SKIP() << "/usr/bin/python3 with torch and h5py is missing";
+  if (!system_python_has("torch, h5py, numpy")) GTEST_SKIP() << "/usr/bin/python3 with torch and h5py is missing";
   const std::string here = std::string(CLIPSCALE_SOURCE_DIR) + "/tests/cli/";
   const auto py = run_command("/usr/bin/python3 " + here + "read_run_file.py " + run_file + " 10");
   EXPECT_EQ(py.exit_code, 0) << py.output;

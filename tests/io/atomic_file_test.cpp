@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "scratch_dir.h"
+#include "support/scratch_dir.h"
 
 namespace clipscale::io {
 namespace {

@@ -13,8 +13,8 @@
 
 #include "core/error.h"
 #include "io/atomic_file.h"
-#include "scratch_dir.h"
-#include "system_python.h"
+#include "support/scratch_dir.h"
+#include "support/process.h"
 
 namespace clipscale::io {
 namespace {
@@ -100,7 +100,7 @@ void write_complete_run(const std::string& path) {
 #define EXPECT_H5PY_SCRIPT_PASSES(dir, script, args)                                                    \
   do {                                                                                                  \
     if (!testing::system_python_has("h5py, numpy")) GTEST_SKIP() << "/usr/bin/python3 with h5py not found"; \
-    const testing::PythonResult result = testing::run_system_python((dir).file("check.py"), script, args); \
+    const testing::CommandResult result = testing::run_system_python((dir).file("check.py"), script, args); \
     EXPECT_EQ(result.exit_code, 0) << result.output;                                                   \
     EXPECT_EQ(result.output, "ok\n");                                                                   \
   } while (0)
@@ -174,13 +174,13 @@ print("ok")
   RunWriter writer(path_, make_header(), kLayout);
   for (int i = 0; i < 10; ++i) writer.append_train(train_row(i));
   {
-    const testing::PythonResult r = testing::run_system_python(dir_.file("live.py"), script, {path_, "10", "0"});
+    const testing::CommandResult r = testing::run_system_python(dir_.file("live.py"), script, {path_, "10", "0"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
   }
   for (int i = 10; i < 300; ++i) writer.append_train(train_row(i));  // crosses a chunk boundary
   writer.append_eval("zeroshot_shape", 1000, {{"top1", 0.5}, {"top5", 0.75}});
   {
-    const testing::PythonResult r = testing::run_system_python(dir_.file("live.py"), script, {path_, "300", "1"});
+    const testing::CommandResult r = testing::run_system_python(dir_.file("live.py"), script, {path_, "300", "1"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
   }
   writer.finish(kRunStatusDone, {});

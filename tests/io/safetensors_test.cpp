@@ -11,8 +11,8 @@
 
 #include "core/error.h"
 #include "io/atomic_file.h"
-#include "scratch_dir.h"
-#include "system_python.h"
+#include "support/scratch_dir.h"
+#include "support/process.h"
 
 namespace clipscale::io {
 namespace {
@@ -175,7 +175,7 @@ with open(sys.argv[1], "wb") as f:
         f.write(b)
 )PY";
   const std::string path = dir_.file("py.safetensors");
-  const testing::PythonResult result = testing::run_system_python(dir_.file("write.py"), script, {path});
+  const testing::CommandResult result = testing::run_system_python(dir_.file("write.py"), script, {path});
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
   const SafetensorsFile file = read_safetensors(path);
@@ -223,7 +223,7 @@ assert get("bias", "<f8").tolist() == [-0.125, 4.0]
 assert max(v["data_offsets"][1] for v in header.values()) == len(body)
 print("ok")
 )PY";
-  const testing::PythonResult result = testing::run_system_python(dir_.file("read.py"), script, {path});
+  const testing::CommandResult result = testing::run_system_python(dir_.file("read.py"), script, {path});
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(result.output, "ok\n");
 }

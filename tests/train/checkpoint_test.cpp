@@ -9,6 +9,7 @@
 #include "io/safetensors.h"
 #include "text/bpe_tokenizer.h"
 #include "text/bpe_trainer.h"
+#include "support/scratch_dir.h"
 
 namespace clipscale::train {
 namespace {
@@ -26,13 +27,10 @@ model::ClipConfig small_config() {
 class CheckpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("clipscale_ckpt_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     tokenizer_ = text::train_bpe({"a red circle", "a blue square"}, 600);
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  testing::ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path();
   text::BpeTokenizer tokenizer_ = text::BpeTokenizer::from_merges({});
 };
 
@@ -73,7 +71,6 @@ TEST_F(CheckpointTest, WeightsOfAnotherShapeAreRefusedByName) {
   torch::manual_seed(0);
   model::ClipModel m(small_config());
   const std::string path = (dir_ / "w.safetensors").string();
-  fs::create_directories(dir_);
   export_safetensors(*m, path, "F32", {});
   model::ClipConfig other = small_config();
   other.embed_dim = 12;
@@ -89,7 +86,6 @@ TEST_F(CheckpointTest, WeightsOfAnotherShapeAreRefusedByName) {
 TEST_F(CheckpointTest, ExportUsesOpenClipNamesAndShapes) {
   torch::manual_seed(0);
   model::ClipModel m(small_config());
-  fs::create_directories(dir_);
   const std::string path = (dir_ / "m.safetensors").string();
   export_safetensors(*m, path, "BF16", {{"k", "v"}});
   const auto file = io::read_safetensors(path);

@@ -8,6 +8,7 @@
 
 #include "io/run_file.h"
 #include "train/checkpoint.h"
+#include "support/scratch_dir.h"
 
 namespace clipscale::train {
 namespace {
@@ -15,12 +16,6 @@ namespace fs = std::filesystem;
 
 class TrainerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("clipscale_trainer_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
 
   TrainOptions tiny(const std::string& run_id) const {
     TrainOptions o;
@@ -47,7 +42,8 @@ class TrainerTest : public ::testing::Test {
     return o;
   }
 
-  fs::path root_;
+  testing::ScratchDir scratch_;
+  const fs::path root_ = scratch_.path();
 };
 
 TEST_F(TrainerTest, SameConfigAndSeedGiveBitIdenticalResults) {

@@ -9,15 +9,15 @@
 
 #include <gtest/gtest.h>
 
-namespace clipscale::io::testing {
+namespace clipscale::testing {
 
 class ScratchDir {
  public:
-  /// <tmp>/clipscale_io_<suite>_<test>_<pid>, created empty.
+  /// <tmp>/clipscale_<suite>_<test>_<pid>, created empty.
   ScratchDir() {
     const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() /
-            ("clipscale_io_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
+            ("clipscale_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
              std::to_string(::getpid()));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
@@ -37,4 +37,4 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-}  // namespace clipscale::io::testing
+}  // namespace clipscale::testing
