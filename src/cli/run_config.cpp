@@ -58,7 +58,6 @@ config::Document load_run_config(const std::string& path, const std::vector<std:
                                                            std::to_string(doc.get_int("data.pool_size")) + ")",
                                      "lower data.data_size or raise data.pool_size"));
   // The model JSON is part of the config: a bad file is reported against model.config.
-  std::string model_error;
   try {
     model::ClipConfig::from_file(doc.get_string("model.config"));
   } catch (const core::UserError& e) {

@@ -1,6 +1,9 @@
 #include "core/env.h"
 
+#include <sched.h>
+
 #include <cstdlib>
+#include <algorithm>
 #include <string>
 
 #include "core/build_info.h"
@@ -28,6 +31,13 @@ std::optional<long long> env_int(const char* name) {
     throw UserError(std::string("environment variable ") + name + "=" + *text +
                     " is not an integer. HINT: unset it or give a whole number.");
   return value;
+}
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return 1;
 }
 
 const char* build_git_sha() { return kBuildGitSha; }

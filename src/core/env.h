@@ -13,6 +13,9 @@ std::optional<std::string> env_string(const char* name);
 /// throws UserError naming the variable.
 std::optional<long long> env_int(const char* name);
 
+/// Cores this process may run on (its CPU affinity mask; at least 1).
+int available_cores();
+
 /// The git commit this binary was built from (12 hex digits, or "unknown").
 const char* build_git_sha();
 

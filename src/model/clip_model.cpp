@@ -48,7 +48,7 @@ ClipModelImpl::ClipModelImpl(const ClipConfig& config) : config_(config) {
   const TextConfig& text = config.text;
   positional_embedding = register_parameter("positional_embedding", torch::empty({text.context_length, text.width}));
   text_projection = register_parameter("text_projection", torch::empty({text.width, config.embed_dim}));
-  logit_scale = register_parameter("logit_scale", torch::full({}, kInitLogitScale));
+  logit_scale = register_parameter("logit_scale", torch::full({}, config.init_logit_scale));
   visual = register_module("visual", VisionTransformer(config.vision, config.embed_dim, config.quick_gelu));
   transformer = register_module(
       "transformer", Transformer(text.width, text.layers, text.heads, text.mlp_width(), config.quick_gelu));

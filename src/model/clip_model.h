@@ -20,10 +20,6 @@
 
 namespace clipscale::model {
 
-/// ln(1/0.07): OpenCLIP's initial logit scale (stored pre-exp).
-inline constexpr double kInitLogitScale = 2.6592600369262695;
-/// ln(100): the logit scale is clamped to [0, kMaxLogitScale] after every optimiser step.
-inline constexpr double kMaxLogitScale = 4.605170185988092;
 
 /// Patch conv (no bias) + class token + learned positions, ln_pre, transformer, ln_post on the
 /// class token, then x @ proj.

@@ -11,6 +11,11 @@
 
 namespace clipscale::model {
 
+/// ln(1/0.07): OpenCLIP's initial logit scale (stored pre-exp).
+inline constexpr double kInitLogitScale = 2.6592600369262695;
+/// ln(100): the logit scale is clamped to [0, kMaxLogitScale] after every optimiser step.
+inline constexpr double kMaxLogitScale = 4.605170185988092;
+
 struct VisionConfig {
   int64_t image_size = 224;
   int64_t patch_size = 16;
@@ -41,6 +46,8 @@ struct ClipConfig {
   std::string name;  ///< file stem of the JSON, e.g. "ViT-B-32"
   int64_t embed_dim = 512;
   bool quick_gelu = false;
+  /// Initial (pre-exp) logit scale; OpenCLIP's default is ln(1/0.07). JSON: "init_logit_scale".
+  double init_logit_scale = kInitLogitScale;
   VisionConfig vision;
   TextConfig text;
 

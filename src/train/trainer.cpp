@@ -104,7 +104,8 @@ std::string TrainOptions::checkpoint_dir() const {
 TrainResult run_training(const TrainOptions& options, const std::string& resolved_config_toml) {
   CLIPSCALE_CHECK(!options.run_id.empty());
   CLIPSCALE_CHECK_GT(options.samples_seen, 0);
-  if (options.threads > 0) torch::set_num_threads(static_cast<int>(options.threads));
+  // Debian's LibTorch starts with one intra-op thread; 0 means every core we may run on.
+  torch::set_num_threads(options.threads > 0 ? static_cast<int>(options.threads) : core::available_cores());
   torch::manual_seed(options.seed);
 
   // Data: the pool, its D-subset and the tokenizer.
