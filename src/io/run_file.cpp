@@ -451,7 +451,8 @@ struct RunWriter::Impl {
   std::vector<Series> train_float64s;  // parallel to kTrainFloat64s
   hsize_t train_rows = 0;
   std::map<std::string, EvalTask> eval;
-  bool finished = false;
+  bool finished = false;     ///< finish() completed
+  bool swmr_closed = false;  ///< finish() has closed the SWMR session (appends are over)
 };
 
 namespace {
@@ -571,7 +572,7 @@ const RunWriter::Impl::EvalTask& RunWriter::Impl::task(const std::string& name) 
 }
 
 void RunWriter::Impl::append_train(const TrainRecord& record) {
-  CLIPSCALE_CHECK(!finished) << "run file " << site.path() << ": append_train after finish()";
+  CLIPSCALE_CHECK(!finished && !swmr_closed) << "run file " << site.path() << ": append_train after finish()";
   for (size_t i = 0; i < train_int64s.size(); ++i) {
     append_value(train_int64s[i], train_rows, H5T_NATIVE_INT64, &(record.*kTrainInt64s[i].member), site);
   }
@@ -583,7 +584,7 @@ void RunWriter::Impl::append_train(const TrainRecord& record) {
 
 void RunWriter::Impl::append_eval(const std::string& task_name, int64_t samples_seen,
                                   const std::map<std::string, double>& metrics) {
-  CLIPSCALE_CHECK(!finished) << "run file " << site.path() << ": append_eval after finish()";
+  CLIPSCALE_CHECK(!finished && !swmr_closed) << "run file " << site.path() << ": append_eval after finish()";
   const EvalTask& t = task(task_name);
   for (const auto& [metric, value] : metrics) {
     CLIPSCALE_CHECK(std::find(t.metrics.begin(), t.metrics.end(), metric) != t.metrics.end())
@@ -611,13 +612,15 @@ void RunWriter::Impl::finish(const std::string& status,
           << task_name << "' does not have";
     }
   }
-  finished = true;
-
-  // Leave SWMR mode: the file only really closes once every dataset is closed.
-  eval.clear();
-  train_int64s.clear();
-  train_float64s.clear();
-  site.ok(file.reset(), "closing the file to end SWMR writing");
+  // Leave SWMR mode: the file only really closes once every dataset is closed. A finish() that
+  // failed after this point may be retried (e.g. with status "failed"): it skips this step.
+  if (!swmr_closed) {
+    swmr_closed = true;
+    eval.clear();
+    train_int64s.clear();
+    train_float64s.clear();
+    site.ok(file.reset(), "closing the file to end SWMR writing");
+  }
 
   const Handle fapl = latest_format_fapl(site);
   hid_t file_id = H5I_INVALID_HID;
@@ -648,6 +651,7 @@ void RunWriter::Impl::finish(const std::string& status,
   put_string_attr(file.get(), "/", kStatusAttr, status, site);
   put_string_attr(file.get(), "/", kFinishedAttr, utc_now(), site);
   site.ok(file.reset(), "closing the file");
+  finished = true;
 }
 
 RunWriter::RunWriter(const std::string& path, const RunHeader& header, const std::vector<EvalTaskLayout>& eval_tasks) {
