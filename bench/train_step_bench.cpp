@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup);
   app.add_option("--precision", precision_text)->check(CLI::IsMember({"fp32", "bf16"}));
   CLI11_PARSE(app, argc, argv);
+  if (steps < 1 || warmup < 0 || batch < 2) {
+    std::fprintf(stderr, "error: need --steps >= 1, --warmup >= 0 and --batch-size >= 2\n");
+    return 2;
+  }
 
   torch::set_num_threads(static_cast<int>(threads));
   torch::manual_seed(0);
@@ -42,16 +46,16 @@ int main(int argc, char** argv) {
   auto tokens = torch::randint(1, vocab - 1, {batch, n}, torch::kLong);
   tokens.select(1, n / 2).fill_(vocab - 1);  // EOT (highest id) mid-sequence
 
-  std::chrono::steady_clock::time_point start;
+  auto start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < warmup + steps; ++i) {
     if (i == warmup) start = std::chrono::steady_clock::now();
     optimizer->zero_grad();
-    at::Tensor loss;
+    at::Tensor image, text;
     {
       model::AutocastGuard autocast(precision);
-      auto [image, text] = clip->forward(images, tokens);
-      loss = functional::contrastive_loss(image, text, image, text, clip->logit_scale.exp(), 0);
+      std::tie(image, text) = clip->forward(images, tokens);
     }
+    at::Tensor loss = functional::contrastive_loss(image, text, image, text, clip->logit_scale.exp(), 0);
     loss.backward();
     optimizer->step();
     torch::NoGradGuard no_grad;

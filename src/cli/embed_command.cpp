@@ -38,7 +38,9 @@ struct EmbedCommandOptions {
 at::Tensor contiguous_cpu_float(const at::Tensor& t) { return t.detach().to(torch::kFloat32).contiguous(); }
 
 void run_embed(const EmbedCommandOptions& o) {
-  if (o.count <= 0) throw core::UserError("--count " + std::to_string(o.count) + " must be > 0. HINT: e.g. --count 64");
+  if (o.count <= 0) throw core::UserError("--count " + std::to_string(o.count) + " violates count > 0. HINT: e.g. --count 64");
+  if (o.batch_size <= 0)
+    throw core::UserError("--batch-size " + std::to_string(o.batch_size) + " violates batch_size > 0. HINT: e.g. --batch-size 256");
   const model::Precision precision = model::parse_precision(o.precision, "--precision");
   train::LoadedCheckpoint loaded = train::load_checkpoint(o.checkpoint);
   model::ClipModelImpl& clip = *loaded.model;
@@ -49,6 +51,10 @@ void run_embed(const EmbedCommandOptions& o) {
   source_options.seed = o.pool_seed;
   source_options.noise_fraction = o.noise_fraction;
   const auto source = data::open_source(source_options);
+  if (o.first_id >= source->size() || static_cast<uint64_t>(o.count) > source->size() - o.first_id)
+    throw core::UserError("--first-id " + std::to_string(o.first_id) + " + --count " + std::to_string(o.count) +
+                          " violates first_id + count <= pool size (" + std::to_string(source->size()) + " in " +
+                          source->describe() + "). HINT: lower --first-id or --count.");
 
   std::vector<data::Example> examples;
   std::vector<std::string> captions;

@@ -1,5 +1,6 @@
 #include "cli/run_config.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -64,6 +65,11 @@ config::Document load_run_config(const std::string& path, const std::vector<std:
     problems.push_back(doc.violation("model.config", std::string("a readable OpenCLIP model config (") + e.what() + ")",
                                      "see experiments/models/ for the built-in family"));
   }
+  const auto& tasks = doc.get_string_list("eval.tasks");
+  for (size_t i = 0; i < tasks.size(); ++i)
+    if (std::find(tasks.begin(), tasks.begin() + static_cast<std::ptrdiff_t>(i), tasks[i]) != tasks.begin() + static_cast<std::ptrdiff_t>(i))
+      problems.push_back(doc.violation("eval.tasks", "each task at most once (\"" + tasks[i] + "\" is listed twice)",
+                                       "remove the repeated task"));
   const int64_t batch = doc.get_int("train.global_batch_size");
   const int64_t samples = doc.get_int("train.samples_seen");
   if (samples < batch)
@@ -80,10 +86,13 @@ config::Document load_run_config(const std::string& path, const std::vector<std:
 
 std::string run_id_of(const config::Document& document) {
   config::Document canonical = document;
-  // Keys that only say where output goes or how often to log cannot change the run.
+  // Keys that only say where output goes, how often to log, how far to decode ahead or whether to
+  // keep the final weights cannot change the run's results.
   const config::Source kIgnored{};
   canonical.set("run.output_dir", std::string("results"), kIgnored);
   canonical.set("train.log_every_steps", int64_t{10}, kIgnored);
+  canonical.set("train.prefetch_batches", int64_t{2}, kIgnored);
+  canonical.set("checkpoint.save_final", true, kIgnored);
   // The model JSON's content, not only its path, defines the model.
   const model::ClipConfig model = model::ClipConfig::from_file(document.get_string("model.config"));
   const std::string identity = canonical.to_toml(false) + "\n# model\n" + model.to_json();

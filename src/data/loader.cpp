@@ -63,7 +63,7 @@ Loader::~Loader() { stop_worker(); }
 uint64_t Loader::pool_index(uint64_t k) const {
   const uint64_t epoch = k / options_.data_size;
   const uint64_t j = k % options_.data_size;
-  // A permutation object is a few words; building one per epoch switch is cheap.
+  // A permutation object is a few words and its keys a few hashes: building one per sample is cheap.
   const core::Permutation epoch_order(options_.data_size,
                                       core::hash_combine(core::hash_combine(options_.seed, kEpochSalt), epoch));
   return subset_(epoch_order(j));

@@ -1,5 +1,7 @@
 #include "data/sample_source.h"
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "data/synth_shapes.h"
 
@@ -22,8 +24,8 @@ class SynthSource final : public SampleSource {
     return example;
   }
   std::string describe() const override {
-    return "synth:shapes(seed=" + std::to_string(synth_.options().seed) +
-           ", noise_fraction=" + std::to_string(synth_.options().noise_fraction) + ")";
+    return fmt::format("synth:shapes(seed={}, noise_fraction={:g})", synth_.options().seed,
+                       synth_.options().noise_fraction);
   }
 
  private:

@@ -25,7 +25,7 @@ class SampleSource {
   virtual uint64_t size() const = 0;
   /// Sample at `index` (< size()). Must be safe to call from several threads at once.
   virtual Example get(uint64_t index) const = 0;
-  /// A short description such as "synth:shapes(seed=0, noise=0.2)".
+  /// A short description such as "synth:shapes(seed=0, noise_fraction=0.2)".
   virtual std::string describe() const = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "data/synth_tasks.h"
+#include "eval/eval_mode.h"
 #include "eval/zero_shot.h"
 #include "model/clip_model.h"
 
@@ -49,11 +50,9 @@ RetrievalResult retrieval_recall(const at::Tensor& image_features, const at::Ten
 
 RetrievalResult evaluate_retrieval(model::ClipModelImpl& model, const text::BpeTokenizer& tokenizer,
                                    const data::RetrievalTask& task, model::Precision precision, int64_t batch_size) {
-  const bool was_training = model.is_training();
-  model.eval();
+  const EvalModeGuard eval_mode(model);
   auto images = embed_images(model, task.images, precision, batch_size);
   auto texts = embed_texts(model, tokenizer, task.captions, precision, batch_size);
-  model.train(was_training);
   return retrieval_recall(images, texts, task.groups);
 }
 

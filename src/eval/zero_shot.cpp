@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "data/loader.h"
 #include "data/synth_tasks.h"
+#include "eval/eval_mode.h"
 #include "model/autocast.h"
 #include "model/clip_model.h"
 
@@ -62,8 +63,7 @@ at::Tensor embed_texts(model::ClipModelImpl& model, const text::BpeTokenizer& to
 
 ZeroShotResult evaluate_zero_shot(model::ClipModelImpl& model, const text::BpeTokenizer& tokenizer,
                                   const data::ZeroShotTask& task, model::Precision precision, int64_t batch_size) {
-  const bool was_training = model.is_training();
-  model.eval();
+  const EvalModeGuard eval_mode(model);
   std::vector<std::string> prompts;
   for (const auto& name : task.class_names) {
     for (const auto& pattern : task.templates) {
@@ -78,7 +78,6 @@ ZeroShotResult evaluate_zero_shot(model::ClipModelImpl& model, const text::BpeTo
                   .view({static_cast<int64_t>(task.class_names.size()), static_cast<int64_t>(task.templates.size()), -1});
   auto classifier = build_zero_shot_classifier(text);
   auto images = embed_images(model, task.images, precision, batch_size);
-  model.train(was_training);
   return zero_shot_accuracy(images, classifier, task.labels);
 }
 

@@ -1,5 +1,6 @@
 #include "model/contrastive_loss.h"
 
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/torch.h>
 
 #include "core/error.h"
@@ -17,7 +18,9 @@ at::Tensor contrastive_loss(const at::Tensor& image, const at::Tensor& text, con
   const int64_t batch = image.size(0);
   CLIPSCALE_CHECK(label_offset >= 0 && label_offset + batch <= all_image.size(0))
       << "label_offset " << label_offset << " + B " << batch << " exceeds N " << all_image.size(0);
-  // Logits and cross-entropy always in fp32: bf16 softmax over thousands of columns loses the positives.
+  // Logits and cross-entropy always in fp32: bf16 softmax over thousands of columns loses the
+  // positives. Under autocast matmul would run in bf16 whatever its inputs, so autocast is off here.
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::DispatchKey::AutocastCPU);
   auto scale = logit_scale.to(torch::kFloat32);
   auto logits_per_image = scale * torch::matmul(image.to(torch::kFloat32), all_text.to(torch::kFloat32).t());
   auto logits_per_text = scale * torch::matmul(text.to(torch::kFloat32), all_image.to(torch::kFloat32).t());

@@ -131,6 +131,9 @@ bool ClipConfig::is_valid(std::string* error) const {
     return bad("text_cfg.width = " + std::to_string(text.width) + " violates width % heads == 0 (heads " +
                std::to_string(text.heads) + ")");
   if (vision.mlp_ratio <= 0 || text.mlp_ratio <= 0) return bad("mlp_ratio must be > 0");
+  if (text.context_length < 2)
+    return bad("text_cfg.context_length = " + std::to_string(text.context_length) +
+               " violates context_length >= 2 (start and end tokens)");
   if (!(init_logit_scale >= 0 && init_logit_scale <= kMaxLogitScale))
     return bad("init_logit_scale = " + std::to_string(init_logit_scale) +
                " violates 0 <= init_logit_scale <= ln(100) (it is stored before exp and clamped to that range)");

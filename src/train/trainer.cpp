@@ -26,6 +26,36 @@
 namespace clipscale::train {
 namespace {
 
+/// The run-file series of each evaluation task.
+std::vector<io::EvalTaskLayout> eval_layouts(const std::vector<std::string>& tasks) {
+  std::vector<io::EvalTaskLayout> out;
+  for (const auto& task : tasks) {
+    if (task == "retrieval") {
+      out.push_back({task,
+                     {"image_to_text_r1", "image_to_text_r5", "image_to_text_r10", "text_to_image_r1",
+                      "text_to_image_r5", "text_to_image_r10"}});
+    } else {
+      out.push_back({task, {"top1", "top5"}});
+    }
+  }
+  return out;
+}
+
+/// Refuses to overwrite a finished run: the same config is the same run id, so a finished file
+/// means the work is done. Unreadable or unfinished files are replaced.
+void refuse_to_overwrite_done(const std::string& path) {
+  if (!std::filesystem::exists(path)) return;
+  std::string status;
+  try {
+    status = io::read_run_file(path).status;
+  } catch (const std::exception&) {
+    return;
+  }
+  if (status == io::kRunStatusDone)
+    throw core::UserError("run file " + path + " already holds a finished run (status \"done\") of this config. " +
+                          "HINT: delete it to train again, or change run.name or run.seed for another run.");
+}
+
 /// The evaluation tasks of a run, built once (they are deterministic) and scored at each eval.
 class Evaluator {
  public:
@@ -43,16 +73,6 @@ class Evaluator {
         zero_shot_.push_back(data::make_zero_shot_task(synth, name, options.eval_zeroshot_size));
       }
     }
-  }
-
-  std::vector<io::EvalTaskLayout> layouts() const {
-    std::vector<io::EvalTaskLayout> out;
-    for (const auto& task : zero_shot_) out.push_back({task.name, {"top1", "top5"}});
-    if (retrieval_)
-      out.push_back({"retrieval",
-                     {"image_to_text_r1", "image_to_text_r5", "image_to_text_r10", "text_to_image_r1",
-                      "text_to_image_r5", "text_to_image_r10"}});
-    return out;
   }
 
   std::map<std::string, std::map<std::string, double>> run(model::ClipModelImpl& model) const {
@@ -108,33 +128,19 @@ TrainResult run_training(const TrainOptions& options, const std::string& resolve
   torch::set_num_threads(options.threads > 0 ? static_cast<int>(options.threads) : core::available_cores());
   torch::manual_seed(options.seed);
 
-  // Data: the pool, its D-subset and the tokenizer.
-  data::SourceOptions source_options = options.source;
-  source_options.image_size = options.model.vision.image_size;
-  std::shared_ptr<const data::SampleSource> source = data::open_source(source_options);
-  std::shared_ptr<const text::BpeTokenizer> tokenizer = data::load_vocabulary(
-      options.vocab, source_options, options.model.text.vocab_size, options.vocab_corpus);
-  data::LoaderOptions loader_options;
-  loader_options.data_size = options.data_size;
-  loader_options.seed = options.seed;
-  loader_options.global_batch_size = options.global_batch_size;
-  loader_options.context_length = options.model.text.context_length;
-  loader_options.prefetch_batches = options.prefetch_batches;
-  data::Loader loader(source, tokenizer, loader_options);
-
-  // Model and optimiser.
-  model::ClipModel clip(options.model);
-  auto optimizer = make_adamw(*clip, options.optim);
   const int64_t total_steps = options.total_steps();
   const int64_t samples_target = total_steps * options.global_batch_size;
   if (samples_target != options.samples_seen)
     spdlog::warn("train.samples_seen = {} is not a multiple of train.global_batch_size = {}; training {} samples",
                  options.samples_seen, options.global_batch_size, samples_target);
+  data::SourceOptions source_options = options.source;
+  source_options.image_size = options.model.vision.image_size;
+  std::shared_ptr<const data::SampleSource> source = data::open_source(source_options);
 
-  Evaluator evaluator(options, tokenizer);
-  const auto params = model::count_parameters(*clip);
+  // The run file comes first, so that any later failure is recorded in it as "failed".
+  refuse_to_overwrite_done(options.run_file_path());
+  const auto params = model::parameters_from_shape(options.model);
   const auto flops = model::forward_flops_per_sample(options.model);
-
   io::RunHeader header;
   header.run_id = options.run_id;
   header.config_toml = resolved_config_toml;
@@ -155,7 +161,7 @@ TrainResult run_training(const TrainOptions& options, const std::string& resolve
                                {"flops_per_sample_text", flops.text},
                                {"compute_flops", 3.0 * flops.total() * static_cast<double>(samples_target)},
                                {"global_batch_size", static_cast<double>(options.global_batch_size)}};
-  io::RunWriter writer(options.run_file_path(), header, evaluator.layouts());
+  io::RunWriter writer(options.run_file_path(), header, eval_layouts(options.eval_tasks));
 
   spdlog::info("run {} | model {} | {:.2f}M params (image {:.2f}M, text {:.2f}M) | {:.3g} GFLOP/sample fwd",
                options.run_id, options.model.name, params.total / 1e6, params.image / 1e6, params.text / 1e6,
@@ -168,6 +174,21 @@ TrainResult run_training(const TrainOptions& options, const std::string& resolve
   TrainResult result;
   result.run_file = options.run_file_path();
   try {
+    // Data: the D-subset of the pool and the tokenizer.
+    std::shared_ptr<const text::BpeTokenizer> tokenizer = data::load_vocabulary(
+        options.vocab, source_options, options.model.text.vocab_size, options.vocab_corpus);
+    data::LoaderOptions loader_options;
+    loader_options.data_size = options.data_size;
+    loader_options.seed = options.seed;
+    loader_options.global_batch_size = options.global_batch_size;
+    loader_options.context_length = options.model.text.context_length;
+    loader_options.prefetch_batches = options.prefetch_batches;
+    data::Loader loader(source, tokenizer, loader_options);
+
+    // Model, optimiser, evaluation tasks.
+    model::ClipModel clip(options.model);
+    auto optimizer = make_adamw(*clip, options.optim);
+    const Evaluator evaluator(options, tokenizer);
     clip->train();
     double last_loss = 0;
     int64_t next_eval = options.eval_every_samples > 0 ? options.eval_every_samples : samples_target + 1;
@@ -179,12 +200,13 @@ TrainResult run_training(const TrainOptions& options, const std::string& resolve
       set_learning_rate(*optimizer, lr);
       data::Batch batch = loader.next();
 
-      at::Tensor loss;
+      at::Tensor image, text;
       {
         model::AutocastGuard autocast(options.precision);
-        auto [image, text] = clip->forward(batch.images, batch.tokens);
-        loss = functional::contrastive_loss(image, text, image, text, clip->logit_scale.exp(), 0);
+        std::tie(image, text) = clip->forward(batch.images, batch.tokens);
       }
+      // Outside autocast: the logits and the loss are fp32 whatever the towers ran in.
+      at::Tensor loss = functional::contrastive_loss(image, text, image, text, clip->logit_scale.exp(), 0);
       optimizer->zero_grad();
       loss.backward();
       if (options.optim.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(clip->parameters(), options.optim.grad_clip_norm);
@@ -195,8 +217,9 @@ TrainResult run_training(const TrainOptions& options, const std::string& resolve
       }
       last_loss = loss.item<double>();
       if (!std::isfinite(last_loss))
-        throw core::Error("loss became " + std::to_string(last_loss) + " at step " + std::to_string(step + 1) +
-                          ". HINT: lower optim.lr, raise optim.warmup_samples, or enable optim.grad_clip_norm.");
+        throw core::UserError("training diverged: the loss became " + std::to_string(last_loss) + " at step " +
+                              std::to_string(step + 1) + " with optim.lr = " + fmt::format("{:g}", options.optim.lr) +
+                              ". HINT: lower optim.lr, raise optim.warmup_samples, or set optim.grad_clip_norm = 1.0.");
       const double step_seconds = step_timer.seconds();
       const int64_t samples = (step + 1) * options.global_batch_size;
       const double scale = clip->logit_scale.exp().item<double>();

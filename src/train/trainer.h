@@ -16,7 +16,7 @@ namespace clipscale::train {
 
 struct TrainOptions {
   // [run]
-  std::string run_id;          ///< content hash of the resolved config (see config/run_id.h)
+  std::string run_id;          ///< content hash of the resolved config (see cli/run_config.h)
   std::string run_name;        ///< results/<run_name>/...
   std::string output_dir = "results";
   uint64_t seed = 0;           ///< model init and data order

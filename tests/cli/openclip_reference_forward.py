@@ -81,6 +81,7 @@ def main():
     weights, config, embeddings = sys.argv[1:4]
     sd = load_safetensors(weights)
     cfg = json.load(open(config))
+    assert not cfg.get("quick_gelu", False), "this reference implements exact GELU only"
     with h5py.File(embeddings, "r") as f:
         images = torch.from_numpy(f["images"][...])
         tokens = torch.from_numpy(f["tokens"][...])

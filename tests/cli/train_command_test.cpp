@@ -65,10 +65,13 @@ TEST_F(TrainCommand, SameConfigHasTheSameRunIdAndOverridesChangeIt) {
   auto run_id = [&](const std::string& extra) {
     std::smatch m;
     const auto r = run_command(clipscale("train " + config + " --dry-run " + extra));
-    return std::regex_search(r.output, m, id_line) ? m[1].str() : std::string("none");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return std::regex_search(r.output, m, id_line) ? m[1].str() : std::string("no run id in: " + r.output);
   };
+  EXPECT_EQ(run_id("").rfind("tiny-", 0), 0u);
   EXPECT_EQ(run_id(""), run_id(""));
-  EXPECT_EQ(run_id(""), run_id("--set train.log_every_steps=3")) << "logging cannot change a run";
+  EXPECT_EQ(run_id(""), run_id("--set train.log_every_steps=3 --set train.prefetch_batches=0"))
+      << "logging and prefetching cannot change a run";
   EXPECT_NE(run_id(""), run_id("--set optim.lr=1e-4"));
 }
 

@@ -40,12 +40,17 @@ class LoaderTest : public ::testing::Test {
 };
 
 TEST_F(LoaderTest, EachEpochVisitsTheDSubsetExactlyOnce) {
-  Loader loader(source_, tokenizer_, options(100, 10));
-  for (int epoch = 0; epoch < 2; ++epoch) {
-    std::set<uint64_t> seen;
-    for (int b = 0; b < 10; ++b)
-      for (uint64_t id : loader.next().ids) seen.insert(id);
-    EXPECT_EQ(seen.size(), 100u) << "epoch " << epoch;
+  // G = 16 does not divide D = 100, so batches straddle epoch boundaries.
+  Loader loader(source_, tokenizer_, options(100, 16));
+  std::set<uint64_t> subset;
+  for (uint64_t k = 0; k < 100; ++k) subset.insert(loader.pool_index(k));
+  ASSERT_EQ(subset.size(), 100u);
+  std::vector<uint64_t> stream;
+  for (int b = 0; b < 25; ++b)
+    for (uint64_t id : loader.next().ids) stream.push_back(id);
+  for (int epoch = 0; epoch < 4; ++epoch) {
+    const std::set<uint64_t> seen(stream.begin() + epoch * 100, stream.begin() + (epoch + 1) * 100);
+    EXPECT_EQ(seen, subset) << "epoch " << epoch;
   }
 }
 
@@ -69,7 +74,7 @@ TEST_F(LoaderTest, RanksGetDisjointSlicesThatTogetherFormTheGlobalBatch) {
   Loader whole(source_, tokenizer_, options(1000, 8));
   Loader rank0(source_, tokenizer_, options(1000, 8, 0, 2));
   Loader rank1(source_, tokenizer_, options(1000, 8, 1, 2));
-  for (int b = 0; b < 3; ++b) {
+  for (int b = 0; b < 130; ++b) {  // past the first epoch boundary (D = 1000, G = 8)
     const Batch all = whole.next(), r0 = rank0.next(), r1 = rank1.next();
     ASSERT_EQ(r0.ids.size(), 4u);
     std::vector<uint64_t> joined = r0.ids;
@@ -103,8 +108,35 @@ TEST_F(LoaderTest, PrefetchingDoesNotChangeTheBatches) {
     const Batch x = a.next(), y = b.next();
     EXPECT_EQ(x.ids, y.ids);
     EXPECT_TRUE(torch::equal(x.images, y.images));
+    EXPECT_TRUE(torch::equal(x.tokens, y.tokens));
   }
 }
+
+/// A pool whose sample `bad` cannot be read, like a corrupt shard member.
+class FailingSource final : public SampleSource {
+ public:
+  FailingSource(std::shared_ptr<const SampleSource> inner, uint64_t bad) : inner_(std::move(inner)), bad_(bad) {}
+  uint64_t size() const override { return inner_->size(); }
+  Example get(uint64_t index) const override {
+    if (index == bad_) throw core::UserError("sample " + std::to_string(index) + " is corrupt. HINT: test");
+    return inner_->get(index);
+  }
+  std::string describe() const override { return "failing"; }
+
+ private:
+  std::shared_ptr<const SampleSource> inner_;
+  uint64_t bad_;
+};
+
+TEST_F(LoaderTest, AnErrorInThePrefetchThreadReachesTheCaller) {
+  auto probe = options(100, 10);
+  const uint64_t bad = Loader(source_, tokenizer_, probe).pool_index(25);  // in the third batch
+  auto failing = std::make_shared<FailingSource>(source_, bad);
+  Loader loader(failing, tokenizer_, probe);
+  EXPECT_NO_THROW(loader.next());
+  EXPECT_NO_THROW(loader.next());
+  EXPECT_THROW(loader.next(), core::UserError);
+}  // the destructor must join the stopped worker without hanging
 
 TEST_F(LoaderTest, BatchesHaveModelShapes) {
   Loader loader(source_, tokenizer_, options(100, 6));

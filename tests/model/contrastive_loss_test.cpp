@@ -5,6 +5,9 @@
 
 #include <cmath>
 
+#include "core/error.h"
+#include "model/autocast.h"
+
 namespace clipscale {
 namespace {
 
@@ -58,6 +61,17 @@ TEST(ContrastiveLoss, ComputesInFp32FromBf16Inputs) {
   EXPECT_EQ(loss.scalar_type(), torch::kFloat32);
 }
 
+TEST(ContrastiveLoss, StaysFp32InsideBf16Autocast) {
+  torch::manual_seed(4);
+  auto image = unit_rows(torch::randn({64, 32}));
+  auto text = unit_rows(torch::randn({64, 32}));
+  auto scale = torch::tensor(100.0f);
+  const double reference = functional::contrastive_loss(image, text, image, text, scale, 0).item<double>();
+  model::AutocastGuard autocast(model::Precision::kBf16);
+  const double under_autocast = functional::contrastive_loss(image, text, image, text, scale, 0).item<double>();
+  EXPECT_NEAR(under_autocast, reference, 1e-6 * std::abs(reference)) << "bf16 logits would differ at ~1e-2";
+}
+
 TEST(ContrastiveLoss, GradientMatchesFiniteDifferences) {
   torch::manual_seed(3);
   auto image = torch::randn({5, 4}, torch::kFloat64).requires_grad_(true);
@@ -95,7 +109,7 @@ TEST(ContrastiveLoss, GradientMatchesFiniteDifferences) {
 
 TEST(ContrastiveLoss, RejectsAnOffsetPastTheGatheredBatch) {
   auto x = unit_rows(torch::randn({4, 3}));
-  EXPECT_THROW(functional::contrastive_loss(x, x, x, x, torch::tensor(1.0f), 1), std::exception);
+  EXPECT_THROW(functional::contrastive_loss(x, x, x, x, torch::tensor(1.0f), 1), core::Error);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 namespace clipscale::train {
 namespace {
 
-TEST(LearningRate, WarmsUpLinearlyThenFollowsACosineToZero) {
+TEST(LearningRate, WarmsUpLinearlyThenFollowsOpenClipsCosine) {
   OptimizerOptions o;
   o.lr = 1e-3;
   o.warmup_steps = 10;
@@ -19,6 +19,7 @@ TEST(LearningRate, WarmsUpLinearlyThenFollowsACosineToZero) {
   EXPECT_DOUBLE_EQ(learning_rate(o, 10, 110), 1e-3);
   EXPECT_NEAR(learning_rate(o, 60, 110), 0.5e-3, 1e-12);
   EXPECT_NEAR(learning_rate(o, 109, 110), 0.5 * (1 + std::cos(M_PI * 99.0 / 100.0)) * 1e-3, 1e-15);
+  EXPECT_NEAR(learning_rate(o, 110, 110), 0.0, 1e-18) << "zero one step after the last";
   o.schedule = "const";
   EXPECT_DOUBLE_EQ(learning_rate(o, 100, 110), 1e-3);
 }

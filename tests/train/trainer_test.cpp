@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
+#include "core/error.h"
 #include "io/run_file.h"
 #include "train/checkpoint.h"
 #include "support/scratch_dir.h"
@@ -81,6 +83,27 @@ TEST_F(TrainerTest, WritesACompleteRunFile) {
   ASSERT_TRUE(file.eval_final.count("retrieval"));
   EXPECT_EQ(file.eval_series.at("zeroshot_color").at("samples_seen"), (std::vector<double>{320, 640}));
   EXPECT_DOUBLE_EQ(file.eval_final.at("zeroshot_shape").at("top1"), result.final_metrics.at("zeroshot_shape").at("top1"));
+}
+
+TEST_F(TrainerTest, AFinishedRunIsNotOverwritten) {
+  TrainOptions o = tiny("unit-done");
+  o.samples_seen = 64;
+  const TrainResult first = run_training(o, "# first");
+  EXPECT_THROW(run_training(o, "# second"), core::UserError);
+  EXPECT_EQ(io::read_run_file(first.run_file).header.config_toml, "# first");
+}
+
+TEST_F(TrainerTest, ADivergingRunEndsFailedWithAUserError) {
+  TrainOptions o = tiny("unit-diverge");
+  o.optim.lr = std::numeric_limits<double>::infinity();  // the first update makes every weight non-finite
+  o.optim.warmup_steps = 0;
+  try {
+    run_training(o, "");
+    FAIL() << "expected the run to diverge";
+  } catch (const core::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("optim.lr"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(io::read_run_file(o.run_file_path()).status, "failed");
 }
 
 TEST_F(TrainerTest, LossFallsOnTheSyntheticPool) {
