@@ -38,8 +38,8 @@ const std::vector<std::string> kNoiseWords = {"vintage", "summer",  "sale",    "
                                               "kitchen", "sunset",  "beach",   "party",   "city",     "music",    "coffee"};
 
 // Object radius as a fraction of the image side.
-constexpr double kSmallRadius = 0.17;
-constexpr double kLargeRadius = 0.26;
+constexpr double kSmallRadius = 0.21;
+constexpr double kLargeRadius = 0.29;
 // Per-stream salts so scene, pixels, caption and noise draw independent numbers from one id.
 constexpr uint64_t kSceneSalt = 0x5ce9e;
 constexpr uint64_t kPixelSalt = 0x919e1;

@@ -20,10 +20,14 @@ ZeroShotTask make_task(const SynthShapes& synth, int64_t count, bool by_shape) {
   ZeroShotTask task;
   task.name = by_shape ? "zeroshot_shape" : "zeroshot_color";
   task.class_names = by_shape ? SynthShapes::shape_names() : SynthShapes::color_names();
+  // Prompts phrased like the pool's captions (as OpenCLIP's ImageNet templates are phrased like web
+  // alt-text). The other attribute is marginalised by the template ensemble: a shape prompt is
+  // averaged over every colour, a colour prompt over every shape.
   if (by_shape) {
-    task.templates = {"a photo of a {}.", "a {}.", "a drawing of a {}.", "a {} shape.", "an image of a {}."};
+    task.templates = {"a {}", "a photo of a {}"};
+    for (const auto& color : SynthShapes::color_names()) task.templates.push_back(color + " {}");
   } else {
-    task.templates = {"a photo of a {} shape.", "a {} object.", "something {}.", "a {} thing.", "an image of {} shapes."};
+    for (const auto& shape : SynthShapes::shape_names()) task.templates.push_back("{} " + shape);
   }
   const int64_t classes = static_cast<int64_t>(task.class_names.size());
   std::vector<std::vector<uint8_t>> pixels;
