@@ -13,6 +13,7 @@
 #include "data/image_tensor.h"
 #include "data/loader.h"
 #include "data/sample_source.h"
+#include "eval/embedding.h"
 #include "io/array_file.h"
 #include "model/autocast.h"
 #include "model/clip_model.h"
@@ -34,8 +35,6 @@ struct EmbedCommandOptions {
   std::string precision = "fp32";
   int64_t batch_size = 256;
 };
-
-at::Tensor contiguous_cpu_float(const at::Tensor& t) { return t.detach().to(torch::kFloat32).contiguous(); }
 
 void run_embed(const EmbedCommandOptions& o) {
   if (o.count <= 0) throw core::UserError("--count " + std::to_string(o.count) + " violates count > 0. HINT: e.g. --count 64");
@@ -69,19 +68,8 @@ void run_embed(const EmbedCommandOptions& o) {
   const at::Tensor images = data::images_to_tensor(pixels, source_options.image_size);
   const at::Tensor tokens = data::tokenize_batch(*loaded.tokenizer, captions, clip.config().text.context_length);
 
-  std::vector<at::Tensor> image_parts, text_parts;
-  {
-    torch::NoGradGuard no_grad;
-    model::AutocastGuard autocast(precision);
-    for (int64_t begin = 0; begin < o.count; begin += o.batch_size) {
-      const int64_t end = std::min(begin + o.batch_size, o.count);
-      auto [image, text] = clip.forward(images.slice(0, begin, end), tokens.slice(0, begin, end));
-      image_parts.push_back(image);
-      text_parts.push_back(text);
-    }
-  }
-  const at::Tensor image_features = contiguous_cpu_float(torch::cat(image_parts));
-  const at::Tensor text_features = contiguous_cpu_float(torch::cat(text_parts));
+  const at::Tensor image_features = eval::embed_images(clip, images, precision, o.batch_size).contiguous();
+  const at::Tensor text_features = eval::embed_tokens(clip, tokens, precision, o.batch_size).contiguous();
 
   io::ArrayFileWriter out(o.out);
   out.write_f32("image_embeddings", {image_features.size(0), image_features.size(1)}, image_features.data_ptr<float>());

@@ -7,8 +7,8 @@
 
 #include "core/error.h"
 #include "data/synth_tasks.h"
+#include "eval/embedding.h"
 #include "eval/eval_mode.h"
-#include "eval/zero_shot.h"
 #include "model/clip_model.h"
 
 namespace clipscale::eval {

@@ -3,10 +3,9 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
-#include "data/loader.h"
 #include "data/synth_tasks.h"
+#include "eval/embedding.h"
 #include "eval/eval_mode.h"
-#include "model/autocast.h"
 #include "model/clip_model.h"
 
 namespace clipscale::eval {
@@ -32,33 +31,6 @@ ZeroShotResult zero_shot_accuracy(const at::Tensor& image_features, const at::Te
   result.top1 = correct.select(1, 0).sum().item<double>() / static_cast<double>(n);
   result.top5 = correct.any(1).sum().item<double>() / static_cast<double>(n);
   return result;
-}
-
-at::Tensor embed_images(model::ClipModelImpl& model, const at::Tensor& images, model::Precision precision,
-                        int64_t batch_size) {
-  torch::NoGradGuard no_grad;
-  model::AutocastGuard autocast(precision);
-  std::vector<at::Tensor> parts;
-  for (int64_t begin = 0; begin < images.size(0); begin += batch_size) {
-    const int64_t end = std::min(begin + batch_size, images.size(0));
-    parts.push_back(model::normalize_features(model.encode_image(images.slice(0, begin, end))));
-  }
-  return torch::cat(parts, 0);
-}
-
-at::Tensor embed_texts(model::ClipModelImpl& model, const text::BpeTokenizer& tokenizer,
-                       const std::vector<std::string>& captions, model::Precision precision, int64_t batch_size) {
-  torch::NoGradGuard no_grad;
-  model::AutocastGuard autocast(precision);
-  std::vector<at::Tensor> parts;
-  const int64_t n = static_cast<int64_t>(captions.size());
-  for (int64_t begin = 0; begin < n; begin += batch_size) {
-    const int64_t end = std::min(begin + batch_size, n);
-    std::vector<std::string> chunk(captions.begin() + begin, captions.begin() + end);
-    auto tokens = data::tokenize_batch(tokenizer, chunk, model.config().text.context_length);
-    parts.push_back(model::normalize_features(model.encode_text(tokens)));
-  }
-  return torch::cat(parts, 0);
 }
 
 ZeroShotResult evaluate_zero_shot(model::ClipModelImpl& model, const text::BpeTokenizer& tokenizer,

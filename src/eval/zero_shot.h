@@ -43,11 +43,4 @@ ZeroShotResult evaluate_zero_shot(model::ClipModelImpl& model, const text::BpeTo
                                   const data::ZeroShotTask& task, model::Precision precision,
                                   int64_t batch_size = 256);
 
-/// Image features of [N, 3, S, S] images in batches, L2-normalised fp32 [N, D], no gradient.
-at::Tensor embed_images(model::ClipModelImpl& model, const at::Tensor& images, model::Precision precision,
-                        int64_t batch_size);
-/// Text features of captions in batches, L2-normalised fp32 [N, D], no gradient.
-at::Tensor embed_texts(model::ClipModelImpl& model, const text::BpeTokenizer& tokenizer,
-                       const std::vector<std::string>& captions, model::Precision precision, int64_t batch_size);
-
 }  // namespace clipscale::eval
