@@ -32,7 +32,15 @@ const config::Schema& run_config_schema() {
         .add_int("train.threads", 0, "intra-op threads; 0 uses every core", 0.0)
         .add_int("train.log_every_steps", 10, "steps between log lines", 1.0)
         .add_int("train.prefetch_batches", 2, "batches decoded ahead by the loader thread", 0.0)
-        .add_string("loss.type", "infonce", "contrastive loss", {"infonce"})
+        .add_int("train.grad_cache_chunk", 0, "rows per gradient-caching chunk on each rank; 0 turns caching off", 0.0)
+        .add_string("loss.type", "infonce", "contrastive loss: infonce (CLIP) or siglip (sigmoid, with a logit bias)",
+                    {"infonce", "siglip"})
+        .add_string("loss.logits", "local",
+                    "InfoNCE logits per rank: local (B x N, labels offset by rank) or full (N x N on every rank)",
+                    {"local", "full"})
+        .add_string("dist.backend", "auto", "communicator: auto (mpi under mpirun/srun, else local), local, mpi, nccl",
+                    {"auto", "local", "mpi", "nccl"})
+        .add_float("dist.bucket_mb", 25.0, "gradient all-reduce bucket size in MiB", 0.0, std::nullopt, true)
         .add_float("optim.lr", 5e-4, "peak learning rate after warm-up", 0.0, std::nullopt, true)
         .add_float("optim.weight_decay", 0.2, "AdamW weight decay on matrices and embeddings", 0.0)
         .add_float("optim.beta1", 0.9, "AdamW beta1", 0.0, 0.999999)
@@ -93,6 +101,10 @@ std::string run_id_of(const config::Document& document) {
   canonical.set("train.log_every_steps", int64_t{10}, kIgnored);
   canonical.set("train.prefetch_batches", int64_t{2}, kIgnored);
   canonical.set("checkpoint.save_final", true, kIgnored);
+  // How the gradient is computed and moved (caching, communicator, buckets) does not change it.
+  canonical.set("train.grad_cache_chunk", int64_t{0}, kIgnored);
+  canonical.set("dist.backend", std::string("auto"), kIgnored);
+  canonical.set("dist.bucket_mb", 25.0, kIgnored);
   // The model JSON's content, not only its path, defines the model.
   const model::ClipConfig model = model::ClipConfig::from_file(document.get_string("model.config"));
   const std::string identity = canonical.to_toml(false) + "\n# model\n" + model.to_json();
@@ -121,6 +133,10 @@ train::TrainOptions train_options_from(const config::Document& doc) {
   o.threads = doc.get_int("train.threads");
   o.log_every_steps = doc.get_int("train.log_every_steps");
   o.prefetch_batches = doc.get_int("train.prefetch_batches");
+  o.grad_cache_chunk = doc.get_int("train.grad_cache_chunk");
+  o.loss.type = train::parse_loss_type(doc.get_string("loss.type"));
+  o.loss.logits = train::parse_logits_mode(doc.get_string("loss.logits"));
+  o.bucket_mb = doc.get_float("dist.bucket_mb");
   o.optim.lr = doc.get_float("optim.lr");
   o.optim.weight_decay = doc.get_float("optim.weight_decay");
   o.optim.beta1 = doc.get_float("optim.beta1");

@@ -21,7 +21,7 @@ config::Document load_run_config(const std::string& path, const std::vector<std:
 
 /// The run id: "<model>-<12 hex digits of sha256 of the canonical config>", ignoring keys that
 /// cannot change the result (run.output_dir, train.log_every_steps, train.prefetch_batches,
-/// checkpoint.save_final). Same config → same id.
+/// checkpoint.save_final, train.grad_cache_chunk, dist.*). Same config → same id.
 std::string run_id_of(const config::Document& document);
 
 /// Binds a validated document to the trainer's options.

@@ -1,4 +1,5 @@
 // clipscale train CONFIG.toml [--set key=value]... [--dry-run]
+// On N ranks: mpirun -np N clipscale train ...  or  srun -n N --mpi=pmix clipscale train ...
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,9 @@
 
 #include "cli/commands.h"
 #include "cli/run_config.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "dist/communicator.h"
 #include "train/trainer.h"
 
 namespace clipscale::cli {
@@ -27,7 +31,21 @@ void run_train(const TrainCommandOptions& command) {
                 resolved.c_str());
     return;
   }
-  const train::TrainResult result = train::run_training(options, resolved);
+  // The config is checked before MPI starts, so a bad value ends every rank with exit code 2.
+  const std::unique_ptr<dist::Communicator> comm = dist::open_communicator(doc.get_string("dist.backend"));
+  core::set_logging_rank(comm->rank(), comm->world_size());
+  if (comm->world_size() > 1)
+    spdlog::info("{} ranks over {} ({} on this host)", comm->world_size(), comm->backend(), comm->local_world_size());
+  train::TrainResult result;
+  try {
+    result = train::run_training(options, resolved, *comm);
+  } catch (const std::exception& e) {
+    if (comm->world_size() == 1) throw;
+    // The other ranks may be waiting in a collective: stop them all, naming this rank and host.
+    const bool user_error = dynamic_cast<const core::UserError*>(&e) != nullptr;
+    comm->abort(e.what(), user_error ? core::kUserErrorExitCode : 1);
+  }
+  if (comm->rank() != 0) return;
   spdlog::info("done: {} steps, {} samples, final loss {:.4f}", result.steps, result.samples_seen, result.final_loss);
   std::printf("run_file=%s\n", result.run_file.c_str());
   if (!result.checkpoint_dir.empty()) std::printf("checkpoint=%s\n", result.checkpoint_dir.c_str());

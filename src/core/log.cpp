@@ -28,4 +28,9 @@ void init_logging(int rank, int world_size, const std::string& level) {
   spdlog::set_level(parsed);
 }
 
+void set_logging_rank(int rank, int world_size) {
+  const auto name = spdlog::level::to_string_view(spdlog::get_level());
+  init_logging(rank, world_size, std::string(name.data(), name.size()));
+}
+
 }  // namespace clipscale::core

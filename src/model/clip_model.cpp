@@ -49,6 +49,7 @@ ClipModelImpl::ClipModelImpl(const ClipConfig& config) : config_(config) {
   positional_embedding = register_parameter("positional_embedding", torch::empty({text.context_length, text.width}));
   text_projection = register_parameter("text_projection", torch::empty({text.width, config.embed_dim}));
   logit_scale = register_parameter("logit_scale", torch::full({}, config.init_logit_scale));
+  if (config.init_logit_bias) logit_bias = register_parameter("logit_bias", torch::full({}, *config.init_logit_bias));
   visual = register_module("visual", VisionTransformer(config.vision, config.embed_dim, config.quick_gelu));
   transformer = register_module(
       "transformer", Transformer(text.width, text.layers, text.heads, text.mlp_width(), config.quick_gelu));
@@ -104,7 +105,7 @@ ParameterCount count_parameters(ClipModelImpl& model) {
     count.total += n;
     if (item.key().rfind("visual.", 0) == 0) {
       count.image += n;
-    } else if (item.key() != "logit_scale") {
+    } else if (item.key() != "logit_scale" && item.key() != "logit_bias") {
       count.text += n;
     }
   }

@@ -57,6 +57,7 @@ class ClipModelImpl : public torch::nn::Module {
   at::Tensor positional_embedding;  ///< [ctx, Wt]
   at::Tensor text_projection;       ///< [Wt, E]
   at::Tensor logit_scale;           ///< [] pre-exp
+  at::Tensor logit_bias;            ///< [] SigLIP's bias; undefined unless config.init_logit_bias is set
   VisionTransformer visual{nullptr};
   Transformer transformer{nullptr};
   torch::nn::Embedding token_embedding{nullptr};
@@ -70,7 +71,7 @@ class ClipModelImpl : public torch::nn::Module {
 TORCH_MODULE(ClipModel);
 
 /// Parameter counts per tower. The image tower is everything under `visual.`; the text tower is
-/// everything else except logit_scale (which is counted in total only).
+/// everything else except logit_scale and logit_bias (which are counted in total only).
 struct ParameterCount {
   int64_t image = 0;
   int64_t text = 0;

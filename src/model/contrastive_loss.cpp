@@ -29,6 +29,24 @@ at::Tensor contrastive_loss(const at::Tensor& image, const at::Tensor& text, con
                 torch::nn::functional::cross_entropy(logits_per_text, labels));
 }
 
+at::Tensor siglip_loss(const at::Tensor& image, const at::Tensor& all_text, const at::Tensor& logit_scale,
+                       const at::Tensor& logit_bias, int64_t label_offset) {
+  CLIPSCALE_CHECK(image.dim() == 2 && all_text.dim() == 2 && image.size(1) == all_text.size(1))
+      << "siglip_loss needs [B, D] images and [N, D] texts; got " << image.sizes() << " and " << all_text.sizes();
+  const int64_t batch = image.size(0);
+  CLIPSCALE_CHECK(label_offset >= 0 && label_offset + batch <= all_text.size(0))
+      << "label_offset " << label_offset << " + B " << batch << " exceeds N " << all_text.size(0);
+  CLIPSCALE_CHECK(logit_bias.defined()) << "siglip_loss needs a logit bias (the model's init_logit_bias)";
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::DispatchKey::AutocastCPU);
+  auto logits = logit_scale.to(torch::kFloat32) *
+                    torch::matmul(image.to(torch::kFloat32), all_text.to(torch::kFloat32).t()) +
+                logit_bias.to(torch::kFloat32);
+  // ℓ = −1 everywhere but this rank's diagonal block.
+  auto labels = -torch::ones_like(logits);
+  labels.narrow(1, label_offset, batch).diagonal().fill_(1.0);
+  return -torch::nn::functional::logsigmoid(labels * logits).sum() / static_cast<double>(batch);
+}
+
 }  // namespace functional
 
 namespace model {

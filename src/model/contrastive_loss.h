@@ -1,5 +1,6 @@
-// Symmetric InfoNCE (CLIP) loss with a learnable logit scale, in the local-loss form that
-// distributed training uses: each rank scores its own B rows against all N gathered columns.
+// The contrastive losses, in the local form distributed training uses: each rank scores its own
+// B rows against all N gathered columns. Symmetric InfoNCE (CLIP) with a learnable logit scale,
+// and SigLIP's sigmoid loss with a learnable scale and bias. Gathering is dist/'s job.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -22,6 +23,17 @@ namespace functional {
 /// Returns ½ [CE(logits_per_image) + CE(logits_per_text)], a 0-d fp32 tensor.
 at::Tensor contrastive_loss(const at::Tensor& image, const at::Tensor& text, const at::Tensor& all_image,
                             const at::Tensor& all_text, const at::Tensor& logit_scale, int64_t label_offset);
+
+/// SigLIP's sigmoid loss (Zhai et al. 2023) in its distributed form: this rank's B images against
+/// every rank's texts.
+///   image:       [B, D] L2-normalised image features of this rank
+///   all_text:    [N, D] L2-normalised text features of every rank (N = world × B)
+///   logit_scale: [] the exponentiated scale s;  logit_bias: [] the bias b
+///   label_offset: index of this rank's first sample among the N texts
+/// z = s · image · all_textᵀ + b ([B, N], fp32); ℓ = +1 at (i, label_offset + i), −1 elsewhere.
+/// Returns −(1/B) Σ log σ(ℓ ⊙ z), so the mean over ranks is the full batch's −(1/N) Σ over N × N.
+at::Tensor siglip_loss(const at::Tensor& image, const at::Tensor& all_text, const at::Tensor& logit_scale,
+                       const at::Tensor& logit_bias, int64_t label_offset);
 
 }  // namespace functional
 

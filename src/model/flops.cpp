@@ -51,7 +51,7 @@ ShapeParameterCount parameters_from_shape(const ClipConfig& config) {
                 + v.layers * block_parameters(v.width, v.mlp_width());
   count.text = t.context_length * t.width + t.width * config.embed_dim + t.vocab_size * t.width + 2 * t.width +
                t.layers * block_parameters(t.width, t.mlp_width());
-  count.total = count.image + count.text + 1;
+  count.total = count.image + count.text + 1 + (config.init_logit_bias ? 1 : 0);  // logit_scale (+ logit_bias)
   return count;
 }
 

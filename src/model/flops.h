@@ -25,7 +25,7 @@ FlopCount forward_flops_per_sample(const ClipConfig& config);
 struct ShapeParameterCount {
   int64_t image = 0;
   int64_t text = 0;
-  int64_t total = 0;  ///< image + text + logit_scale
+  int64_t total = 0;  ///< image + text + logit_scale (+ logit_bias)
 };
 ShapeParameterCount parameters_from_shape(const ClipConfig& config);
 

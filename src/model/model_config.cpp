@@ -1,5 +1,6 @@
 #include "model/model_config.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -49,12 +50,17 @@ ClipConfig ClipConfig::from_json(const std::string& json_text, const std::string
   }
   if (!root.is_object() || !root.contains("embed_dim") || !root.contains("vision_cfg") || !root.contains("text_cfg"))
     fail(origin, "is not an OpenCLIP model config", "it needs embed_dim, vision_cfg and text_cfg");
-  reject_unknown(root, {"embed_dim", "vision_cfg", "text_cfg", "quick_gelu", "init_logit_scale"}, origin, "");
+  reject_unknown(root, {"embed_dim", "vision_cfg", "text_cfg", "quick_gelu", "init_logit_scale", "init_logit_bias"}, origin, "");
   ClipConfig config;
   config.name = name;
   read_field(root, "embed_dim", config.embed_dim, origin, "");
   read_field(root, "quick_gelu", config.quick_gelu, origin, "");
   read_field(root, "init_logit_scale", config.init_logit_scale, origin, "");
+  if (root.contains("init_logit_bias")) {
+    double bias = 0;
+    read_field(root, "init_logit_bias", bias, origin, "");
+    config.init_logit_bias = bias;
+  }
   const json& v = root["vision_cfg"];
   const json& t = root["text_cfg"];
   if (!v.is_object() || !t.is_object()) fail(origin, "vision_cfg and text_cfg must be objects", "see OpenCLIP's ViT-B-32.json");
@@ -94,6 +100,7 @@ std::string ClipConfig::to_json() const {
   root["embed_dim"] = embed_dim;
   if (quick_gelu) root["quick_gelu"] = true;
   if (init_logit_scale != kInitLogitScale) root["init_logit_scale"] = init_logit_scale;
+  if (init_logit_bias) root["init_logit_bias"] = *init_logit_bias;
   root["vision_cfg"] = {{"image_size", vision.image_size}, {"patch_size", vision.patch_size},
                         {"width", vision.width},           {"layers", vision.layers},
                         {"head_width", vision.head_width}, {"mlp_ratio", vision.mlp_ratio}};
@@ -137,6 +144,8 @@ bool ClipConfig::is_valid(std::string* error) const {
   if (!(init_logit_scale >= 0 && init_logit_scale <= kMaxLogitScale))
     return bad("init_logit_scale = " + std::to_string(init_logit_scale) +
                " violates 0 <= init_logit_scale <= ln(100) (it is stored before exp and clamped to that range)");
+  if (init_logit_bias && !std::isfinite(*init_logit_bias))
+    return bad("init_logit_bias must be a finite number");
   return true;
 }
 

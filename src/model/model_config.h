@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace clipscale::model {
@@ -48,6 +49,9 @@ struct ClipConfig {
   bool quick_gelu = false;
   /// Initial (pre-exp) logit scale; OpenCLIP's default is ln(1/0.07). JSON: "init_logit_scale".
   double init_logit_scale = kInitLogitScale;
+  /// Initial logit bias; present only in models trained with SigLIP's sigmoid loss (OpenCLIP's
+  /// "init_logit_bias"; the model then has a `logit_bias` parameter).
+  std::optional<double> init_logit_bias;
   VisionConfig vision;
   TextConfig text;
 

@@ -1,5 +1,6 @@
-// The single-process training loop: samples → model → InfoNCE → AdamW, with periodic evaluation,
-// a one-line-per-step log, the HDF5 run file and a final checkpoint.
+// The training loop on 1..N ranks: samples → model → contrastive loss (gathered over ranks, with
+// gradient caching when asked) → averaged gradients → AdamW, with periodic evaluation, a
+// one-line-per-step log, the HDF5 run file and a final checkpoint (those three on rank 0).
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,12 @@
 #include "data/sample_source.h"
 #include "model/autocast.h"
 #include "model/model_config.h"
+#include "train/grad_cache.h"
 #include "train/optimizer.h"
+
+namespace clipscale::dist {
+class Communicator;
+}
 
 namespace clipscale::train {
 
@@ -35,6 +41,11 @@ struct TrainOptions {
   int64_t threads = 0;         ///< 0: all cores
   int64_t log_every_steps = 10;
   int64_t prefetch_batches = 2;
+  int64_t grad_cache_chunk = 0;  ///< rows per gradient-caching chunk on each rank; 0: no caching
+  // [loss]
+  LossOptions loss;
+  // [dist]
+  double bucket_mb = 25;         ///< gradient all-reduce bucket size
   // [optim]
   OptimizerOptions optim;
   int64_t warmup_samples = 0;  ///< converted to optimiser steps
@@ -60,8 +71,12 @@ struct TrainResult {
   std::map<std::string, std::map<std::string, double>> final_metrics;  ///< task -> metric -> value
 };
 
-/// Trains one run. `resolved_config_toml` (with provenance) is stored in the run file and the
-/// checkpoint. Failures mark the run file "failed" and rethrow.
+/// Trains one run on every rank of `comm` (each rank calls it with the same options; the global
+/// batch is split evenly over ranks). `resolved_config_toml` (with provenance) is stored in the
+/// run file and the checkpoint. Failures mark the run file "failed" and rethrow.
+TrainResult run_training(const TrainOptions& options, const std::string& resolved_config_toml,
+                         dist::Communicator& comm);
+/// The same on a single process.
 TrainResult run_training(const TrainOptions& options, const std::string& resolved_config_toml);
 
 }  // namespace clipscale::train

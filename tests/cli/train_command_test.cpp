@@ -6,6 +6,7 @@
 #include <regex>
 #include <string>
 
+#include "io/run_file.h"
 #include "support/process.h"
 #include "support/scratch_dir.h"
 
@@ -146,6 +147,45 @@ TEST_F(TrainCommand, TrainsExportsAndEmbedsConsistentlyWithAnIndependentForward)
   EXPECT_EQ(py.exit_code, 0) << py.output;
   const auto ref = run_command("/usr/bin/python3 " + here + "openclip_reference_forward.py " + weights + " " + model_json + " " + emb);
   EXPECT_EQ(ref.exit_code, 0) << ref.output;
+}
+
+/// "mpirun -np N" as root may run it (OpenMPI's allow-root variables), more ranks than cores.
+std::string mpirun(int ranks) {
+  return "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np " + std::to_string(ranks) +
+         " --oversubscribe ";
+}
+
+bool have_mpirun() { return run_command("command -v mpirun").exit_code == 0; }
+
+TEST_F(TrainCommand, TwoRanksUnderMpirunTrainTheSameRunAsOneProcessWould) {
+  if (!have_mpirun()) GTEST_SKIP() << "mpirun not found";
+  const std::string config = write_config("lr = 0.002\n");
+  const auto dry = run_command(clipscale("train " + config + " --dry-run"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dry.output, m, std::regex("# run file: (\\S+)"))) << dry.output;
+  const std::string expected_run_file = m[1].str();
+  // Caching and the communicator do not change the run id.
+  const auto r = run_command(mpirun(2) + clipscale("train " + config + " --set train.grad_cache_chunk=8"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 ranks over mpi"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("run_file=" + expected_run_file), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("run_file="), r.output.rfind("run_file=")) << "only rank 0 reports: " << r.output;
+  const io::RunFile run = io::read_run_file(expected_run_file);
+  EXPECT_EQ(run.status, io::kRunStatusDone);
+  EXPECT_EQ(run.header.world_size, 2);
+  EXPECT_EQ(run.train.size(), 10u);
+  EXPECT_EQ(run.header.extra_string_attrs.at("dist_backend"), "mpi");
+}
+
+TEST_F(TrainCommand, ABatchThatRanksCannotShareStopsEveryRankWithExitCodeTwo) {
+  if (!have_mpirun()) GTEST_SKIP() << "mpirun not found";
+  const std::string config = write_config();
+  const auto r = run_command("timeout 120 " + mpirun(2) +
+                             clipscale("train " + config + " --set train.global_batch_size=33 --set train.samples_seen=330"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex("error on rank [01]/2 on \\S+: train.global_batch_size = 33 violates "
+                                                     "global_batch_size % ranks == 0")))
+      << r.output;
 }
 
 TEST_F(TrainCommand, TokenizePrintsStartAndEndIds) {

@@ -112,5 +112,65 @@ TEST(ContrastiveLoss, RejectsAnOffsetPastTheGatheredBatch) {
   EXPECT_THROW(functional::contrastive_loss(x, x, x, x, torch::tensor(1.0f), 1), core::Error);
 }
 
+TEST(SigLipLoss, MatchesTheDefinitionElementByElement) {
+  // −(1/B) Σ_ij log σ(ℓ_ij z_ij), z = s·I·Tᵀ + b, ℓ = +1 at (i, offset + i), −1 elsewhere.
+  torch::manual_seed(3);
+  auto image = unit_rows(torch::randn({3, 4}, torch::kFloat64));
+  auto all_text = unit_rows(torch::randn({6, 4}, torch::kFloat64));
+  const double s = 10.0, b = -10.0;
+  for (const int64_t offset : {0, 3}) {
+    double expected = 0;
+    for (int64_t i = 0; i < 3; ++i) {
+      for (int64_t j = 0; j < 6; ++j) {
+        const double z = s * (image[i] * all_text[j]).sum().item<double>() + b;
+        const double label = j == offset + i ? 1.0 : -1.0;
+        expected -= std::log(1.0 / (1.0 + std::exp(-label * z)));
+      }
+    }
+    expected /= 3.0;
+    auto loss = functional::siglip_loss(image, all_text, torch::tensor(s, torch::kFloat64),
+                                        torch::tensor(b, torch::kFloat64), offset);
+    EXPECT_NEAR(loss.item<double>(), expected, 1e-5 * expected) << "offset " << offset;
+  }
+}
+
+TEST(SigLipLoss, RanksLocalLossesAverageToTheFullBatchLoss) {
+  // Two "ranks" of 4 rows each: the mean of their local losses is the 8-row loss.
+  torch::manual_seed(5);
+  auto image = unit_rows(torch::randn({8, 6}));
+  auto text = unit_rows(torch::randn({8, 6}));
+  auto s = torch::tensor(7.0f), b = torch::tensor(-3.0f);
+  const double full = functional::siglip_loss(image, text, s, b, 0).item<double>();
+  const double rank0 = functional::siglip_loss(image.narrow(0, 0, 4), text, s, b, 0).item<double>();
+  const double rank1 = functional::siglip_loss(image.narrow(0, 4, 4), text, s, b, 4).item<double>();
+  EXPECT_NEAR(0.5 * (rank0 + rank1), full, 1e-5 * full);
+}
+
+TEST(SigLipLoss, GradientsOfScaleAndBiasMatchFiniteDifferences) {
+  torch::manual_seed(8);
+  auto image = unit_rows(torch::randn({4, 3}, torch::kFloat64));
+  auto text = unit_rows(torch::randn({4, 3}, torch::kFloat64));
+  auto log_scale = torch::tensor(std::log(10.0), torch::kFloat64).requires_grad_(true);
+  auto bias = torch::tensor(-2.0, torch::kFloat64).requires_grad_(true);
+  functional::siglip_loss(image, text, log_scale.exp(), bias, 0).backward();
+  const double h = 1e-3;  // the loss is computed in fp32: a larger step keeps rounding out of the quotient
+  auto at = [&](double ls, double bb) {
+    return functional::siglip_loss(image, text, torch::tensor(std::exp(ls), torch::kFloat64),
+                                   torch::tensor(bb, torch::kFloat64), 0)
+        .item<double>();
+  };
+  const double ls = log_scale.item<double>(), bb = bias.item<double>();
+  EXPECT_NEAR(log_scale.grad().item<double>(), (at(ls + h, bb) - at(ls - h, bb)) / (2 * h), 2e-3);
+  EXPECT_NEAR(bias.grad().item<double>(), (at(ls, bb + h) - at(ls, bb - h)) / (2 * h), 2e-3);
+}
+
+TEST(SigLipLoss, StaysFp32UnderBf16Autocast) {
+  auto image = unit_rows(torch::randn({4, 8}));
+  auto text = unit_rows(torch::randn({4, 8}));
+  model::AutocastGuard autocast(model::Precision::kBf16);
+  auto loss = functional::siglip_loss(image, text, torch::tensor(10.0f), torch::tensor(-10.0f), 0);
+  EXPECT_EQ(loss.scalar_type(), torch::kFloat32);
+}
+
 }  // namespace
 }  // namespace clipscale

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "core/error.h"
+#include "model/clip_model.h"
+#include "model/flops.h"
 
 namespace clipscale::model {
 namespace {
@@ -65,6 +67,21 @@ TEST(ClipConfig, InitLogitScaleDefaultsToOpenClipsAndIsRangeChecked) {
   EXPECT_NE(custom.to_json().find("\"init_logit_scale\": 3.9"), std::string::npos);
   const std::string message = user_error_of("{\"embed_dim\": 8, \"init_logit_scale\": 5.0, " + base + "}");
   EXPECT_NE(message.find("init_logit_scale"), std::string::npos) << message;
+}
+
+TEST(ClipConfig, InitLogitBiasMakesASigLipModel) {
+  const std::string base = R"("vision_cfg": {"image_size": 16, "patch_size": 4, "width": 8, "layers": 1, "head_width": 4},
+                              "text_cfg": {"width": 8, "heads": 2, "layers": 1})";
+  EXPECT_FALSE(ClipConfig::from_json("{\"embed_dim\": 8, " + base + "}", "m.json", "m").init_logit_bias);
+  const auto siglip = ClipConfig::from_json("{\"embed_dim\": 8, \"init_logit_bias\": -10, " + base + "}", "m.json", "m");
+  ASSERT_TRUE(siglip.init_logit_bias);
+  EXPECT_DOUBLE_EQ(*siglip.init_logit_bias, -10.0);
+  EXPECT_NE(siglip.to_json().find("\"init_logit_bias\": -10"), std::string::npos) << siglip.to_json();
+  EXPECT_EQ(ClipConfig::from_json(siglip.to_json(), "m.json", "m").init_logit_bias, siglip.init_logit_bias);
+  ClipModel model(siglip);
+  EXPECT_DOUBLE_EQ(model->logit_bias.item<double>(), -10.0);
+  EXPECT_EQ(model->named_parameters().size(), ClipModel(ClipConfig::from_json("{\"embed_dim\": 8, " + base + "}", "m.json", "m"))->named_parameters().size() + 1);
+  EXPECT_EQ(parameters_from_shape(siglip).total, count_parameters(*model).total);
 }
 
 }  // namespace

@@ -1,0 +1,138 @@
+#include "train/grad_cache.h"
+
+#include <torch/torch.h>
+
+#include <mutex>
+
+#include "core/error.h"
+#include "dist/all_gather.h"
+#include "model/clip_model.h"
+#include "model/contrastive_loss.h"
+
+namespace clipscale::train {
+
+LossType parse_loss_type(const std::string& name) {
+  if (name == "infonce") return LossType::kInfoNce;
+  if (name == "siglip") return LossType::kSigLip;
+  throw core::UserError("loss.type = \"" + name + "\" is not a loss. HINT: use \"infonce\" or \"siglip\".");
+}
+
+LogitsMode parse_logits_mode(const std::string& name) {
+  if (name == "local") return LogitsMode::kLocal;
+  if (name == "full") return LogitsMode::kFull;
+  throw core::UserError("loss.logits = \"" + name + "\" is not a logits mode. HINT: use \"local\" or \"full\".");
+}
+
+std::string loss_name(const LossOptions& options) {
+  if (options.type == LossType::kSigLip) return "siglip";
+  return options.logits == LogitsMode::kLocal ? "infonce-local" : "infonce-full";
+}
+
+at::Tensor distributed_loss(dist::Communicator& comm, const LossOptions& options, const at::Tensor& image,
+                            const at::Tensor& text, const at::Tensor& logit_scale, const at::Tensor& logit_bias) {
+  const int64_t batch = image.size(0);
+  const int64_t offset = comm.rank() * batch;
+  if (options.type == LossType::kSigLip) {
+    // Only texts travel; every rank scores its own images against all texts.
+    const at::Tensor all_text = dist::all_gather_with_grad(comm, text);
+    return functional::siglip_loss(image, all_text, logit_scale, logit_bias, offset);
+  }
+  // One collective for both towers: [B, 2E] rows, split after the gather.
+  const int64_t dim = image.size(1);
+  const at::Tensor both = dist::all_gather_with_grad(comm, torch::cat({image, text}, 1));
+  const at::Tensor all_image = both.narrow(1, 0, dim);
+  const at::Tensor all_text = both.narrow(1, dim, dim);
+  if (options.logits == LogitsMode::kFull)
+    return functional::contrastive_loss(all_image, all_text, all_image, all_text, logit_scale, 0);
+  return functional::contrastive_loss(image, text, all_image, all_text, logit_scale, offset);
+}
+
+namespace {
+
+/// The CPU generator's state (every random op of the towers draws from it on CPU).
+at::Tensor rng_state(at::Generator& generator) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_rng_state(at::Generator& generator, const at::Tensor& state) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+}  // namespace
+
+double forward_backward(model::ClipModelImpl& model, const at::Tensor& images, const at::Tensor& tokens,
+                        dist::Communicator& comm, const LossOptions& loss, model::Precision precision,
+                        int64_t chunk_size) {
+  const EmbedFn embed = [&model](const at::Tensor& i, const at::Tensor& t) { return model.forward(i, t); };
+  return forward_backward(embed, model.logit_scale, model.logit_bias, images, tokens, comm, loss, precision,
+                          chunk_size);
+}
+
+double forward_backward(const EmbedFn& embed, const at::Tensor& logit_scale, const at::Tensor& logit_bias,
+                        const at::Tensor& images, const at::Tensor& tokens, dist::Communicator& comm,
+                        const LossOptions& loss, model::Precision precision, int64_t chunk_size) {
+  const auto loss_of = [&](const at::Tensor& image, const at::Tensor& text) {
+    return distributed_loss(comm, loss, image, text, logit_scale.exp(), logit_bias);
+  };
+  const int64_t batch = images.size(0);
+  CLIPSCALE_CHECK_EQ(batch, tokens.size(0));
+  CLIPSCALE_CHECK_GE(chunk_size, 0);
+  if (chunk_size == 0 || chunk_size >= batch) {
+    at::Tensor image, text;
+    {
+      model::AutocastGuard autocast(precision);
+      std::tie(image, text) = embed(images, tokens);
+    }
+    // Outside autocast: the logits and the loss are fp32 whatever the towers ran in.
+    at::Tensor value = loss_of(image, text);
+    value.backward();
+    return value.item<double>();
+  }
+
+  // 1. Embeddings of every chunk, without a graph.
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  std::vector<at::Tensor> states, image_parts, text_parts;
+  {
+    torch::NoGradGuard no_grad;
+    model::AutocastGuard autocast(precision);
+    for (int64_t start = 0; start < batch; start += chunk_size) {
+      const int64_t rows = std::min(chunk_size, batch - start);
+      states.push_back(rng_state(generator));
+      auto [image, text] = embed(images.narrow(0, start, rows), tokens.narrow(0, start, rows));
+      image_parts.push_back(image);
+      text_parts.push_back(text);
+    }
+  }
+  const at::Tensor after_embedding = rng_state(generator);
+
+  // 2. The loss once; cache d loss / d embedding (the logit scale and bias get their gradient).
+  at::Tensor image = torch::cat(image_parts).requires_grad_(true);
+  at::Tensor text = torch::cat(text_parts).requires_grad_(true);
+  image_parts.clear();
+  text_parts.clear();
+  at::Tensor value = loss_of(image, text);
+  value.backward();
+  const at::Tensor image_grad = image.grad();
+  const at::Tensor text_grad = text.grad();
+
+  // 3. Each chunk again with a graph, from the same RNG state, back-propagating its cached slice.
+  for (size_t k = 0; k < states.size(); ++k) {
+    const int64_t start = static_cast<int64_t>(k) * chunk_size;
+    const int64_t rows = std::min(chunk_size, batch - start);
+    set_rng_state(generator, states[k]);
+    at::Tensor chunk_image, chunk_text;
+    {
+      model::AutocastGuard autocast(precision);
+      std::tie(chunk_image, chunk_text) =
+          embed(images.narrow(0, start, rows), tokens.narrow(0, start, rows));
+    }
+    torch::autograd::backward({chunk_image, chunk_text},
+                              {image_grad.narrow(0, start, rows), text_grad.narrow(0, start, rows)});
+  }
+  set_rng_state(generator, after_embedding);
+  return value.item<double>();
+}
+
+}  // namespace clipscale::train
