@@ -16,16 +16,12 @@ class AllGatherWithGrad : public torch::autograd::Function<AllGatherWithGrad> {
   // outlives every graph built during a step.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& local, int64_t comm_address) {
     ctx->saved_data["comm"] = comm_address;
-    ctx->saved_data["rows"] = local.size(0);
     return communicator(comm_address).all_gather(local);
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     Communicator& comm = communicator(ctx->saved_data["comm"].toInt());
-    const int64_t rows = ctx->saved_data["rows"].toInt();
-    at::Tensor grad = grad_outputs[0].contiguous().clone();
-    comm.all_reduce(grad, ReduceOp::kSum);
-    return {grad.narrow(0, comm.rank() * rows, rows), at::Tensor()};
+    return {comm.reduce_scatter(grad_outputs[0]), at::Tensor()};
   }
 
  private:

@@ -37,6 +37,10 @@ class LocalCommunicator final : public Communicator {
     CLIPSCALE_CHECK(tensor.defined() && tensor.dim() >= 1) << "all_gather needs a tensor with a dim 0";
     return tensor.clone();
   }
+  at::Tensor reduce_scatter(const at::Tensor& tensor) override {
+    CLIPSCALE_CHECK(tensor.defined() && tensor.dim() >= 1) << "reduce_scatter needs a tensor with a dim 0";
+    return tensor.clone();
+  }
   void broadcast(at::Tensor& tensor, int root) override {
     CLIPSCALE_CHECK(tensor.defined()) << "broadcast of an undefined tensor";
     CLIPSCALE_CHECK_EQ(root, 0);

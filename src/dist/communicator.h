@@ -47,6 +47,9 @@ class Communicator {
   /// Concatenates every rank's tensor along dim 0, in rank order. Shapes must agree on every
   /// rank; a mismatch is detected and reported (never silently mixed).
   virtual at::Tensor all_gather(const at::Tensor& tensor) = 0;
+  /// Sums `tensor` ([W·k, ...], the same shape on every rank) over ranks and returns this rank's
+  /// k rows of the sum: the backward of all_gather, at half the traffic of an all-reduce.
+  virtual at::Tensor reduce_scatter(const at::Tensor& tensor) = 0;
   /// In place: every rank ends with `root`'s values.
   virtual void broadcast(at::Tensor& tensor, int root) = 0;
   virtual void barrier() = 0;

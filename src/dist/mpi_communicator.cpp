@@ -119,6 +119,22 @@ class MpiCommunicator final : public Communicator {
     return output;
   }
 
+  at::Tensor reduce_scatter(const at::Tensor& tensor) override {
+    CLIPSCALE_CHECK(tensor.defined() && tensor.dim() >= 1 && tensor.size(0) % world_size_ == 0)
+        << "reduce_scatter needs [W·k, ...] rows with W = " << world_size_ << ", got " << tensor.sizes();
+    check_same_shape_everywhere(tensor);
+    const at::Tensor input = tensor.contiguous();
+    check_cpu_contiguous(input, "reduce_scatter");
+    std::vector<int64_t> sizes = input.sizes().vec();
+    sizes[0] /= world_size_;
+    at::Tensor output = at::empty(sizes, input.options());
+    CLIPSCALE_CHECK(output.numel() <= INT_MAX) << "reduce_scatter of " << output.numel() << " elements per rank";
+    check_mpi(MPI_Reduce_scatter_block(input.data_ptr(), output.data_ptr(), static_cast<int>(output.numel()),
+                                       mpi_type(input.scalar_type(), true), MPI_SUM, MPI_COMM_WORLD),
+              "MPI_Reduce_scatter_block");
+    return output;
+  }
+
   void broadcast(at::Tensor& tensor, int root) override {
     check_cpu_contiguous(tensor, "broadcast");
     CLIPSCALE_CHECK(root >= 0 && root < world_size_) << "broadcast root " << root;

@@ -98,6 +98,21 @@ class NcclCommunicator final : public Communicator {
     return output;
   }
 
+  at::Tensor reduce_scatter(const at::Tensor& tensor) override {
+    CLIPSCALE_CHECK(tensor.defined() && tensor.dim() >= 1 && tensor.size(0) % world_size() == 0)
+        << "reduce_scatter needs [W·k, ...] rows with W = " << world_size() << ", got " << tensor.sizes();
+    const at::Tensor input = tensor.contiguous();
+    check_tensor(input, "reduce_scatter");
+    std::vector<int64_t> sizes = input.sizes().vec();
+    sizes[0] /= world_size();
+    at::Tensor output = at::empty(sizes, input.options());
+    c10::cuda::CUDAGuard guard(input.device());
+    check_nccl(ncclReduceScatter(input.data_ptr(), output.data_ptr(), static_cast<size_t>(output.numel()),
+                                 nccl_type(input.scalar_type()), ncclSum, comm_, stream(input)),
+               "ncclReduceScatter");
+    return output;
+  }
+
   void broadcast(at::Tensor& tensor, int root) override {
     check_tensor(tensor, "broadcast");
     c10::cuda::CUDAGuard guard(tensor.device());

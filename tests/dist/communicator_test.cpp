@@ -110,6 +110,7 @@ TEST(LocalCommunicator, CollectivesAreIdentities) {
   comm->all_reduce(t, ReduceOp::kAvg);
   EXPECT_TRUE(torch::equal(t, original));
   EXPECT_TRUE(torch::equal(comm->all_gather(t), original));
+  EXPECT_TRUE(torch::equal(comm->reduce_scatter(t), original));
   comm->broadcast(t, 0);
   EXPECT_TRUE(torch::equal(t, original));
   comm->barrier();

@@ -44,6 +44,18 @@ TEST(MpiCommunicator, AllGatherConcatenatesInRankOrder) {
   }
 }
 
+TEST(MpiCommunicator, ReduceScatterSumsAndKeepsThisRanksRows) {
+  const int w = world().world_size(), r = world().rank();
+  // Rank q contributes q + row index to every row; rank r keeps rows [2r, 2r + 2) of the sum.
+  const at::Tensor mine = torch::arange(2 * w, torch::kFloat64).unsqueeze(1).repeat({1, 3}) + r;
+  const at::Tensor kept = world().reduce_scatter(mine);
+  ASSERT_EQ(kept.sizes(), (std::vector<int64_t>{2, 3}));
+  const double rank_sum = w * (w - 1) / 2.0;
+  for (int64_t i = 0; i < 2; ++i)
+    EXPECT_TRUE(torch::allclose(kept[i], torch::full({3}, w * static_cast<double>(2 * r + i) + rank_sum, torch::kFloat64)))
+        << "row " << i;
+}
+
 TEST(MpiCommunicator, BroadcastsFromAnyRoot) {
   for (int root = 0; root < world().world_size(); ++root) {
     at::Tensor t = torch::full({4}, static_cast<float>(world().rank() * 7 + 1));
