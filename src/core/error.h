@@ -27,6 +27,9 @@ class UserError : public Error {
 
 /// Exit code the command line uses for UserError.
 inline constexpr int kUserErrorExitCode = 2;
+/// Exit code of a run that stopped on SIGUSR1/SIGTERM after checkpointing (status "preempted"):
+/// EX_TEMPFAIL, "try again". Launchers requeue it; the same command resumes it.
+inline constexpr int kPreemptedExitCode = 75;
 
 namespace detail {
 /// Collects a streamed message and throws Error from its destructor (end of the full expression).
