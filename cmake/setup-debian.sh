@@ -9,7 +9,7 @@ packages=(
   libtorch-dev libopenblas0-openmp             # LibTorch 1.13 (CPU) + fast fp32 BLAS (never the pthread variant)
   libopenmpi-dev openmpi-bin                   # MPI communicator
   libhdf5-dev hdf5-tools                       # run and sweep files
-  libeigen3-dev libceres-dev                   # fitting
+  libeigen3-dev libceres-dev gnuplot-nox       # fitting (Ceres, Eigen) and fit plots (gnuplot: PNG, SVG)
   libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev zlib1g-dev
   libarchive-dev libturbojpeg0-dev libpng-dev

@@ -12,5 +12,8 @@ void setup_train(CLI::App& app);
 void setup_tokenize(CLI::App& app);
 void setup_embed(CLI::App& app);
 void setup_export(CLI::App& app);
+void setup_fit(CLI::App& app);
+void setup_compare(CLI::App& app);
+void setup_report(CLI::App& app);
 
 }  // namespace clipscale::cli
