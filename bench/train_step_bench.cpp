@@ -1,8 +1,12 @@
 // One CLIP training step (forward, symmetric InfoNCE, backward, AdamW, logit-scale clamp) on
-// random inputs, timed like shared/bench/reference_clip_step.py so the two can be compared:
+// random inputs, through the trainer's own step (train::forward_backward), timed like
+// shared/bench/reference_clip_step.py so the two can be compared:
 //   clipscale_bench_train_step --model-config M.json --batch-size 256 --threads 2 --steps 20
+//                              [--grad-cache-chunk 256]
 // Prints: samples_per_s=<float> step_ms=<float> params=<int> precision=<fp32|bf16>
+//         grad_cache_chunk=<int> peak_rss_mb=<float> (the process's peak resident memory)
 #include <malloc.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <CLI/CLI.hpp>
@@ -11,7 +15,8 @@
 
 #include "model/autocast.h"
 #include "model/clip_model.h"
-#include "model/contrastive_loss.h"
+#include "dist/communicator.h"
+#include "train/grad_cache.h"
 #include "train/optimizer.h"
 
 int main(int argc, char** argv) {
@@ -19,7 +24,7 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   std::string config_path, precision_text = "fp32";
-  int64_t batch = 256, threads = 2, steps = 20, warmup = 3;
+  int64_t batch = 256, threads = 2, steps = 20, warmup = 3, chunk = 0;
   CLI::App app{"CLIP train-step throughput"};
   app.add_option("--model-config", config_path)->required();
   app.add_option("--batch-size", batch);
@@ -27,9 +32,10 @@ int main(int argc, char** argv) {
   app.add_option("--steps", steps);
   app.add_option("--warmup", warmup);
   app.add_option("--precision", precision_text)->check(CLI::IsMember({"fp32", "bf16"}));
+  app.add_option("--grad-cache-chunk", chunk, "rows per gradient-caching chunk; 0: off");
   CLI11_PARSE(app, argc, argv);
-  if (steps < 1 || warmup < 0 || batch < 2) {
-    std::fprintf(stderr, "error: need --steps >= 1, --warmup >= 0 and --batch-size >= 2\n");
+  if (steps < 1 || warmup < 0 || batch < 2 || chunk < 0) {
+    std::fprintf(stderr, "error: need --steps >= 1, --warmup >= 0, --batch-size >= 2 and --grad-cache-chunk >= 0\n");
     return 2;
   }
 
@@ -40,6 +46,7 @@ int main(int argc, char** argv) {
   model::ClipModel clip(config);
   train::OptimizerOptions optim;  // lr 5e-4, wd 0.2, betas (0.9, 0.98), eps 1e-6, as the reference
   auto optimizer = train::make_adamw(*clip, optim);
+  const auto comm = dist::make_local_communicator();
 
   const int64_t n = config.text.context_length, vocab = config.text.vocab_size;
   auto images = torch::randn({batch, 3, config.vision.image_size, config.vision.image_size});
@@ -50,20 +57,18 @@ int main(int argc, char** argv) {
   for (int64_t i = 0; i < warmup + steps; ++i) {
     if (i == warmup) start = std::chrono::steady_clock::now();
     optimizer->zero_grad();
-    at::Tensor image, text;
-    {
-      model::AutocastGuard autocast(precision);
-      std::tie(image, text) = clip->forward(images, tokens);
-    }
-    at::Tensor loss = functional::contrastive_loss(image, text, image, text, clip->logit_scale.exp(), 0);
-    loss.backward();
+    train::forward_backward(*clip, images, tokens, *comm, {}, precision, chunk);
     optimizer->step();
     torch::NoGradGuard no_grad;
     clip->logit_scale.clamp_(0.0, model::kMaxLogitScale);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
                          static_cast<double>(steps);
-  std::printf("samples_per_s=%.2f step_ms=%.2f params=%lld precision=%s\n", static_cast<double>(batch) / seconds,
-              seconds * 1e3, static_cast<long long>(model::count_parameters(*clip).total), precision_text.c_str());
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("samples_per_s=%.2f step_ms=%.2f params=%lld precision=%s grad_cache_chunk=%lld peak_rss_mb=%.1f\n",
+              static_cast<double>(batch) / seconds, seconds * 1e3,
+              static_cast<long long>(model::count_parameters(*clip).total), precision_text.c_str(),
+              static_cast<long long>(chunk), static_cast<double>(usage.ru_maxrss) / 1024.0);
   return 0;
 }
