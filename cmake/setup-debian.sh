@@ -12,8 +12,11 @@ packages=(
   libeigen3-dev libceres-dev gnuplot-nox       # fitting (Ceres, Eigen) and fit plots (gnuplot: PNG, SVG)
   libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev zlib1g-dev
-  libarchive-dev libturbojpeg0-dev libpng-dev
+  libarchive-dev libturbojpeg0-dev libpng-dev   # tar shards, JPEG and PNG
+  librsvg2-dev libcairo2-dev                   # clipscale data iconify: SVG icons rendered in-process
+  dataset-fashion-mnist                        # clipscale data fashion-mnist: a real zero-shot task
   python3-torch python3-h5py python3-numpy python3-regex   # cross-checks and the reference benchmark
+  slurm-wlm munge                              # a local SLURM cluster for the `slurm` tests (slurm/local/)
 )
 
 missing=()

@@ -12,8 +12,10 @@ void setup_train(CLI::App& app);
 void setup_tokenize(CLI::App& app);
 void setup_embed(CLI::App& app);
 void setup_export(CLI::App& app);
+void setup_data(CLI::App& app);
 void setup_fit(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_report(CLI::App& app);
+void setup_sweep(CLI::App& app);
 
 }  // namespace clipscale::cli

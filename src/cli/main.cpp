@@ -28,9 +28,11 @@ int main(int argc, char** argv) {
   clipscale::cli::setup_tokenize(app);
   clipscale::cli::setup_embed(app);
   clipscale::cli::setup_export(app);
+  clipscale::cli::setup_data(app);
   clipscale::cli::setup_fit(app);
   clipscale::cli::setup_compare(app);
   clipscale::cli::setup_report(app);
+  clipscale::cli::setup_sweep(app);
   app.parse_complete_callback([&] { clipscale::core::init_logging(0, 1, log_level); });
 
   try {

@@ -4,10 +4,12 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "core/hash.h"
+#include "data/eval_tasks.h"
+#include "data/sample_source.h"
 #include "data/synth_tasks.h"
 #include "model/autocast.h"
 #include "model/model_config.h"
+#include "sweep/run_id.h"
 
 namespace clipscale::cli {
 
@@ -18,13 +20,15 @@ const config::Schema& run_config_schema() {
         .add_string("run.output_dir", "results", "root folder of all results")
         .add_int("run.seed", 0, "seed of model initialisation and data order", 0.0)
         .add_string("model.config", std::nullopt, "OpenCLIP-schema model JSON, e.g. experiments/models/clip-w128-l4.json")
-        .add_string("data.source", "synth:shapes", "sample pool", {"synth:shapes"})
+        .add_string("data.source", "synth:shapes",
+                    "sample pool: synth:shapes, or shards:PATTERN for WebDataset tar shards (README, Real data)")
         .add_int("data.pool_seed", 0, "seed of the synthetic pool itself (which samples exist)", 0.0)
         .add_float("data.noise_fraction", 0.2, "share of captions replaced by web-like noise", 0.0, 1.0)
         .add_int("data.pool_size", int64_t{1} << 32, "samples in the pool", 1.0)
         .add_int("data.data_size", std::nullopt, "D: unique samples trained on (the first D of a seeded permutation)", 1.0)
         .add_string("data.variant", "base", "name of the dataset variant (curation method)")
-        .add_string("data.vocab", "builtin:synth", "tokenizer merges file, or builtin:synth")
+        .add_string("data.vocab", "builtin:synth",
+                    "tokenizer merges file, builtin:synth, or builtin:pool (trained on data.source's captions)")
         .add_int("data.vocab_corpus", 20000, "captions used to train builtin:synth", 100.0)
         .add_int("train.samples_seen", std::nullopt, "S: training length in samples (rounded up to whole batches)", 1.0)
         .add_int("train.global_batch_size", 128, "samples per optimizer step, all ranks together", 2.0)
@@ -32,6 +36,7 @@ const config::Schema& run_config_schema() {
         .add_int("train.threads", 0, "intra-op threads; 0 uses every core", 0.0)
         .add_int("train.log_every_steps", 10, "steps between log lines", 1.0)
         .add_int("train.prefetch_batches", 2, "batches decoded ahead by the loader thread", 0.0)
+        .add_int("train.loader_workers", 1, "loader threads decoding and augmenting batches", 1.0)
         .add_int("train.grad_cache_chunk", 0, "rows per gradient-caching chunk on each rank; 0 turns caching off", 0.0)
         .add_string("loss.type", "infonce", "contrastive loss: infonce (CLIP) or siglip (sigmoid, with a logit bias)",
                     {"infonce", "siglip"})
@@ -49,11 +54,19 @@ const config::Schema& run_config_schema() {
         .add_int("optim.warmup_samples", 0, "linear warm-up length in samples", 0.0)
         .add_string("optim.schedule", "cosine", "learning-rate schedule after warm-up", {"cosine", "const"})
         .add_float("optim.grad_clip_norm", 0.0, "global gradient-norm clip; 0 disables", 0.0)
-        .add_string_list("eval.tasks", data::synth_task_names(), "evaluation tasks", data::synth_task_names())
+        .add_string_list("eval.tasks", data::synth_task_names(),
+                         "evaluation tasks: built in (zeroshot_shape, zeroshot_color, retrieval) or task files "
+                         "experiments/evals/<name>.toml")
         .add_int("eval.every_samples", 0, "samples between evaluations; 0 evaluates only at the end", 0.0)
         .add_int("eval.zeroshot_size", 1200, "images per zero-shot task", 8.0)
         .add_int("eval.retrieval_size", 1000, "image-text pairs in the retrieval task", 10.0)
-        .add_bool("checkpoint.save_final", true, "write a checkpoint at the end of training");
+        .add_bool("checkpoint.save_final", true, "write a checkpoint at the end of training")
+        .add_int("checkpoint.every_samples", 0,
+                 "samples between training checkpoints (model, optimizer, loader, RNG); 0: only the final one", 0.0)
+        .add_int("checkpoint.keep", 2, "newest periodic checkpoints kept", 1.0)
+        .add_bool("checkpoint.resume", true, "continue from the newest complete checkpoint of the same run id")
+        .add_int("train.max_nonfinite_steps", 10,
+                 "steps in a row with a non-finite loss or gradient (each skipped) before the run fails", 1.0);
     return s;
   }();
   return schema;
@@ -73,6 +86,11 @@ config::Document load_run_config(const std::string& path, const std::vector<std:
     problems.push_back(doc.violation("model.config", std::string("a readable OpenCLIP model config (") + e.what() + ")",
                                      "see experiments/models/ for the built-in family"));
   }
+  if (const auto problem = data::check_source_spec(doc.get_string("data.source")))
+    problems.push_back(doc.violation("data.source", problem->rule, problem->hint));
+  for (const auto& task : doc.get_string_list("eval.tasks"))
+    if (const auto problem = data::check_eval_task(task))
+      problems.push_back(doc.violation("eval.tasks", problem->rule, problem->hint));
   const auto& tasks = doc.get_string_list("eval.tasks");
   for (size_t i = 0; i < tasks.size(); ++i)
     if (std::find(tasks.begin(), tasks.begin() + static_cast<std::ptrdiff_t>(i), tasks[i]) != tasks.begin() + static_cast<std::ptrdiff_t>(i))
@@ -93,22 +111,9 @@ config::Document load_run_config(const std::string& path, const std::vector<std:
 }
 
 std::string run_id_of(const config::Document& document) {
-  config::Document canonical = document;
-  // Keys that only say where output goes, how often to log, how far to decode ahead or whether to
-  // keep the final weights cannot change the run's results.
-  const config::Source kIgnored{};
-  canonical.set("run.output_dir", std::string("results"), kIgnored);
-  canonical.set("train.log_every_steps", int64_t{10}, kIgnored);
-  canonical.set("train.prefetch_batches", int64_t{2}, kIgnored);
-  canonical.set("checkpoint.save_final", true, kIgnored);
-  // How the gradient is computed and moved (caching, communicator, buckets) does not change it.
-  canonical.set("train.grad_cache_chunk", int64_t{0}, kIgnored);
-  canonical.set("dist.backend", std::string("auto"), kIgnored);
-  canonical.set("dist.bucket_mb", 25.0, kIgnored);
-  // The model JSON's content, not only its path, defines the model.
+  // One definition for training and sweep planning (sweep/run_id.h lists the ignored keys).
   const model::ClipConfig model = model::ClipConfig::from_file(document.get_string("model.config"));
-  const std::string identity = canonical.to_toml(false) + "\n# model\n" + model.to_json();
-  return model.name + "-" + core::sha256_hex(identity).substr(0, 12);
+  return sweep::run_id(document, model.name, model.to_json());
 }
 
 train::TrainOptions train_options_from(const config::Document& doc) {
@@ -133,6 +138,7 @@ train::TrainOptions train_options_from(const config::Document& doc) {
   o.threads = doc.get_int("train.threads");
   o.log_every_steps = doc.get_int("train.log_every_steps");
   o.prefetch_batches = doc.get_int("train.prefetch_batches");
+  o.loader_workers = doc.get_int("train.loader_workers");
   o.grad_cache_chunk = doc.get_int("train.grad_cache_chunk");
   o.loss.type = train::parse_loss_type(doc.get_string("loss.type"));
   o.loss.logits = train::parse_logits_mode(doc.get_string("loss.logits"));
@@ -151,6 +157,10 @@ train::TrainOptions train_options_from(const config::Document& doc) {
   o.eval_zeroshot_size = doc.get_int("eval.zeroshot_size");
   o.eval_retrieval_size = doc.get_int("eval.retrieval_size");
   o.save_final_checkpoint = doc.get_bool("checkpoint.save_final");
+  o.checkpoint_every_samples = doc.get_int("checkpoint.every_samples");
+  o.checkpoint_keep = doc.get_int("checkpoint.keep");
+  o.resume = doc.get_bool("checkpoint.resume");
+  o.max_nonfinite_steps = doc.get_int("train.max_nonfinite_steps");
   return o;
 }
 

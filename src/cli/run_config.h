@@ -20,8 +20,9 @@ const config::Schema& run_config_schema();
 config::Document load_run_config(const std::string& path, const std::vector<std::string>& overrides);
 
 /// The run id: "<model>-<12 hex digits of sha256 of the canonical config>", ignoring keys that
-/// cannot change the result (run.output_dir, train.log_every_steps, train.prefetch_batches,
-/// checkpoint.save_final, train.grad_cache_chunk, dist.*). Same config → same id.
+/// cannot change the result (sweep::run_id_ignored_keys(): run.output_dir, train.log_every_steps,
+/// train.prefetch_batches, train.loader_workers, checkpoint.*, train.grad_cache_chunk, dist.*).
+/// Same config → same id; computed by sweep::run_id, which sweep plans use too.
 std::string run_id_of(const config::Document& document);
 
 /// Binds a validated document to the trainer's options.

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "cli/commands.h"
@@ -32,7 +33,7 @@ void run_train(const TrainCommandOptions& command) {
     return;
   }
   // The config is checked before MPI starts, so a bad value ends every rank with exit code 2.
-  const std::unique_ptr<dist::Communicator> comm = dist::open_communicator(doc.get_string("dist.backend"));
+  std::unique_ptr<dist::Communicator> comm = dist::open_communicator(doc.get_string("dist.backend"));
   core::set_logging_rank(comm->rank(), comm->world_size());
   if (comm->world_size() > 1)
     spdlog::info("{} ranks over {} ({} on this host)", comm->world_size(), comm->backend(), comm->local_world_size());
@@ -44,6 +45,12 @@ void run_train(const TrainCommandOptions& command) {
     // The other ranks may be waiting in a collective: stop them all, naming this rank and host.
     const bool user_error = dynamic_cast<const core::UserError*>(&e) != nullptr;
     comm->abort(e.what(), user_error ? core::kUserErrorExitCode : 1);
+  }
+  if (result.preempted) {
+    if (comm->rank() == 0) std::printf("preempted=%s\n", result.run_file.c_str());
+    std::fflush(stdout);
+    comm.reset();  // MPI_Finalize on every rank before leaving
+    std::exit(core::kPreemptedExitCode);
   }
   if (comm->rank() != 0) return;
   spdlog::info("done: {} steps, {} samples, final loss {:.4f}", result.steps, result.samples_seen, result.final_loss);

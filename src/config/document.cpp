@@ -316,7 +316,8 @@ struct Position {
 
 Document::Document(Schema schema, std::string path) : schema_(std::move(schema)), path_(std::move(path)) {}
 
-Document Document::load(const Schema& schema, const std::string& path, const std::vector<std::string>& overrides) {
+Document Document::load(const Schema& schema, const std::string& path, const std::vector<std::string>& overrides,
+                        const std::vector<std::string>& foreign_sections) {
   Document doc(schema, path);
   std::vector<Problem> problems;
   const auto report = [&problems](Position at, std::string text) {
@@ -334,7 +335,8 @@ Document Document::load(const Schema& schema, const std::string& path, const std
       file_unusable = true;
     } else {
       try {
-        const toml::table table = toml::parse(text, path);
+        toml::table table = toml::parse(text, path);
+        for (const std::string& section : foreign_sections) table.erase(section);
         std::vector<FileValue> values;
         flatten(table, "", schema, values);
         for (FileValue& fv : values) {

@@ -46,8 +46,12 @@ class Document {
   ///
   /// Throws core::UserError with one line per problem (file problems in line order, then
   /// overrides in order, then missing required keys), never just the first one.
+  ///
+  /// `foreign_sections` are top-level tables of the file that the caller reads itself (a sweep
+  /// file's [axes]): their keys are neither checked nor stored.
   static Document load(const Schema& schema, const std::string& path,
-                       const std::vector<std::string>& overrides = {});
+                       const std::vector<std::string>& overrides = {},
+                       const std::vector<std::string>& foreign_sections = {});
 
   /// Typed reads. Reading a key that is not in the schema, or with the wrong type, is a
   /// programming error (core::Error). get_float also reads int keys.

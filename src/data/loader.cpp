@@ -1,5 +1,6 @@
 #include "data/loader.h"
 
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include "core/error.h"
@@ -11,6 +12,10 @@ namespace clipscale::data {
 namespace {
 constexpr uint64_t kSubsetSalt = 0x5b5e7;
 constexpr uint64_t kEpochSalt = 0xe90c4;
+constexpr uint64_t kAugmentSalt = 0xa06e7;
+constexpr uint64_t kReplacementSalt = 0x4e91a;
+/// Bad samples logged in full per loader; the rest are only counted.
+constexpr uint64_t kMaxLoggedBadSamples = 20;
 }  // namespace
 
 bool LoaderOptions::is_valid(std::string* error) const {
@@ -26,6 +31,7 @@ bool LoaderOptions::is_valid(std::string* error) const {
                " violates global_batch_size % world_size == 0 (world_size " + std::to_string(world_size) + ")");
   if (context_length < 2) return bad("context_length must be >= 2");
   if (prefetch_batches < 0) return bad("prefetch_batches must be >= 0");
+  if (workers < 1) return bad("train.loader_workers = " + std::to_string(workers) + " violates loader_workers >= 1");
   return true;
 }
 
@@ -46,6 +52,7 @@ Loader::Loader(std::shared_ptr<const SampleSource> source, std::shared_ptr<const
       tokenizer_(std::move(tokenizer)),
       options_(options),
       subset_(source_->size(), core::hash_combine(options.seed, kSubsetSalt)),
+      start_sample_(start_sample),
       position_(start_sample) {
   std::string error;
   CLIPSCALE_CHECK(options_.is_valid(&error)) << error;
@@ -55,10 +62,10 @@ Loader::Loader(std::shared_ptr<const SampleSource> source, std::shared_ptr<const
                           "). HINT: lower data.data_size or use a larger pool.");
   CLIPSCALE_CHECK_EQ(start_sample % static_cast<uint64_t>(options_.global_batch_size), 0u)
       << "a loader starts on a global batch boundary";
-  if (options_.prefetch_batches > 0) start_worker(position_);
+  if (options_.prefetch_batches > 0) start_workers();
 }
 
-Loader::~Loader() { stop_worker(); }
+Loader::~Loader() { stop_workers(); }
 
 uint64_t Loader::pool_index(uint64_t k) const {
   const uint64_t epoch = k / options_.data_size;
@@ -69,13 +76,38 @@ uint64_t Loader::pool_index(uint64_t k) const {
   return subset_(epoch_order(j));
 }
 
+Example Loader::load(uint64_t k, SkipCounts& replaced) const {
+  const uint64_t augment_seed = core::hash_combine(core::hash_combine(options_.seed, kAugmentSalt), k);
+  uint64_t index = pool_index(k);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return source_->get_augmented(index, augment_seed);
+    } catch (const BadSampleError& e) {
+      if (attempt == 1) replaced.add(e.reason());  // counted once per scheduled sample, by its own problem
+      const uint64_t logged = warnings_.fetch_add(1) + 1;
+      if (logged <= kMaxLoggedBadSamples) spdlog::warn("skipping a bad sample (replaced deterministically): {}", e.what());
+      if (logged == kMaxLoggedBadSamples)
+        spdlog::warn("further bad samples are replaced and counted (run file: eval/loader) but not logged");
+      if (attempt >= kMaxReplacementAttempts) {
+        const std::string last = e.what();
+        throw core::UserError("data.source = " + source_->describe() + ": " + std::to_string(kMaxReplacementAttempts) +
+                              " bad samples in a row while replacing global sample " + std::to_string(k) + " (the last: " +
+                              last.substr(0, last.find(" HINT: ")) + "). HINT: most of the pool is unreadable; check the shards.");
+      }
+      const uint64_t draw = core::hash_combine(core::hash_combine(core::hash_combine(options_.seed, kReplacementSalt), k),
+                                               static_cast<uint64_t>(attempt));
+      index = subset_(draw % options_.data_size);
+    }
+  }
+}
+
 Batch Loader::build(uint64_t first_sample) const {
   const int64_t local = options_.local_batch_size();
   const uint64_t begin = first_sample + static_cast<uint64_t>(options_.rank * local);
+  Batch batch;
   std::vector<Example> examples;
   examples.reserve(static_cast<size_t>(local));
-  for (int64_t i = 0; i < local; ++i) examples.push_back(source_->get(pool_index(begin + static_cast<uint64_t>(i))));
-  Batch batch;
+  for (int64_t i = 0; i < local; ++i) examples.push_back(load(begin + static_cast<uint64_t>(i), batch.replaced));
   batch.first_sample = first_sample;
   const int64_t size = examples.front().image_size;
   batch.images = torch::empty({local, 3, size, size}, torch::kFloat32);
@@ -94,38 +126,44 @@ Batch Loader::build(uint64_t first_sample) const {
   return batch;
 }
 
-void Loader::start_worker(uint64_t first_sample) {
-  stop_ = false;
-  worker_ = std::thread([this, first_sample] {
-    uint64_t next = first_sample;
-    try {
-      while (true) {
-        {
-          std::unique_lock<std::mutex> lock(mutex_);
-          cv_.wait(lock, [&] { return stop_ || static_cast<int64_t>(ready_.size()) < options_.prefetch_batches; });
-          if (stop_) return;
-        }
-        Batch batch = build(next);
-        next += static_cast<uint64_t>(options_.global_batch_size);
-        std::lock_guard<std::mutex> lock(mutex_);
-        ready_.push_back(std::move(batch));
-        cv_.notify_all();
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      worker_error_ = std::current_exception();
-      cv_.notify_all();
+void Loader::work() {
+  const uint64_t global = static_cast<uint64_t>(options_.global_batch_size);
+  while (true) {
+    uint64_t number = 0;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] {
+        return stop_ || next_to_build_ < next_to_return_ + static_cast<uint64_t>(options_.prefetch_batches);
+      });
+      if (stop_) return;
+      number = next_to_build_++;
     }
-  });
+    Slot slot;
+    try {
+      slot.batch = build(start_sample_ + number * global);
+    } catch (...) {
+      slot.error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready_.emplace(number, std::move(slot));
+    cv_.notify_all();
+  }
 }
 
-void Loader::stop_worker() {
+void Loader::start_workers() {
+  stop_ = false;
+  for (int64_t w = 0; w < options_.workers; ++w) workers_.emplace_back([this] { work(); });
+}
+
+void Loader::stop_workers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
     cv_.notify_all();
   }
-  if (worker_.joinable()) worker_.join();
+  for (auto& worker : workers_)
+    if (worker.joinable()) worker.join();
+  workers_.clear();
 }
 
 Batch Loader::next() {
@@ -134,15 +172,22 @@ Batch Loader::next() {
   if (options_.prefetch_batches == 0) {
     batch = build(position_);
   } else {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [&] { return !ready_.empty() || worker_error_; });
-    if (ready_.empty() && worker_error_) std::rethrow_exception(worker_error_);
-    batch = std::move(ready_.front());
-    ready_.pop_front();
-    cv_.notify_all();
+    Slot slot;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] { return ready_.count(next_to_return_) > 0; });
+      auto it = ready_.find(next_to_return_);
+      slot = std::move(it->second);
+      ready_.erase(it);
+      ++next_to_return_;
+      cv_.notify_all();
+    }
+    if (slot.error) std::rethrow_exception(slot.error);
+    batch = std::move(slot.batch);
   }
   CLIPSCALE_CHECK_EQ(batch.first_sample, position_);
   position_ += static_cast<uint64_t>(options_.global_batch_size);
+  replaced_ += batch.replaced;
   batch.wait_seconds = wait.seconds();
   return batch;
 }

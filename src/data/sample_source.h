@@ -4,8 +4,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "data/bad_sample.h"
 
 namespace clipscale::data {
 
@@ -18,20 +21,42 @@ struct Example {
   bool noisy = false;       ///< known only for synthetic pools; false elsewhere
 };
 
+/// Every method must be safe to call from several threads at once. A sample that cannot be used
+/// (corrupt image, bad caption, ...) throws BadSampleError, which the loader counts and replaces;
+/// any other exception is a real failure and stops the run.
 class SampleSource {
  public:
   virtual ~SampleSource() = default;
   /// Number of samples in the pool.
   virtual uint64_t size() const = 0;
-  /// Sample at `index` (< size()). Must be safe to call from several threads at once.
+  /// Sample at `index` (< size()) as evaluation sees it (shards: OpenCLIP's eval transform,
+  /// resize + centre crop to the source's image size).
   virtual Example get(uint64_t index) const = 0;
+  /// Sample at `index` as training sees it. Sources with random augmentation (shards: OpenCLIP's
+  /// RandomResizedCrop) draw it from `augment_seed`, which the loader derives from (data seed,
+  /// global sample k), so every run, rank and resume sees the same pixels. Default: get(index).
+  virtual Example get_augmented(uint64_t index, uint64_t augment_seed) const {
+    (void)augment_seed;
+    return get(index);
+  }
+  /// The caption alone (no image decoded), e.g. to train a vocabulary on the pool.
+  virtual std::string caption(uint64_t index) const { return get(index).caption; }
+  /// Samples left out of the pool when it was opened (damaged shards, unsafe names, samples
+  /// without image or caption), by reason. The synthetic pool has none.
+  virtual SkipCounts excluded() const { return {}; }
   /// A short description such as "synth:shapes(seed=0, noise_fraction=0.2)".
   virtual std::string describe() const = 0;
 };
 
-/// Opens a source from its config string. Today: "synth:shapes" (the built-in pool of
-/// `pool_size` samples drawn at `image_size` pixels with `noise_fraction` noisy captions).
-/// An unknown scheme throws core::UserError naming data.source with a HINT.
+/// Opens a source from its config string (data.source):
+///   "synth:shapes"      the built-in pool of `pool_size` samples drawn at `image_size` pixels
+///                       with `noise_fraction` noisy captions;
+///   "shards:PATTERN"    WebDataset tar shards named by a shard pattern (shard_pattern.h), e.g.
+///                       "shards:results/data/icons/pool/{00000..00038}.tar"; samples are
+///                       key.jpg|jpeg|png + key.txt (+ key.json), images resized to
+///                       `image_size`; `pool_size` caps the pool to its first samples.
+/// An unknown scheme, a bad pattern or a missing shard throws core::UserError naming data.source
+/// with a HINT.
 struct SourceOptions {
   std::string spec = "synth:shapes";
   int64_t image_size = 32;
@@ -40,5 +65,18 @@ struct SourceOptions {
   uint64_t seed = 0;
 };
 std::unique_ptr<SampleSource> open_source(const SourceOptions& options);
+
+/// What is wrong with a config value, for config::Document::violation.
+struct SpecProblem {
+  std::string rule;  ///< e.g. "a known source (synth:shapes or shards:PATTERN)"
+  std::string hint;
+
+  /// From a UserError message "<what>. HINT: <hint>": rule "<rule> (<what>)" and its hint.
+  static SpecProblem from_error(const std::string& message, const std::string& rule);
+};
+
+/// Checks a data.source string without reading any shard: the scheme, the pattern's syntax and
+/// that every shard file exists. nullopt when it is fine.
+std::optional<SpecProblem> check_source_spec(const std::string& spec);
 
 }  // namespace clipscale::data

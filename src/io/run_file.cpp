@@ -3,6 +3,9 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -14,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/failpoint.h"
 
 namespace clipscale::io {
 namespace {
@@ -165,6 +169,7 @@ class Site {
  public:
   enum class Mode { kWrite, kRead };
   Site(std::string path, Mode mode) : path_(std::move(path)), mode_(mode) {}
+  void set_path(std::string path) { path_ = std::move(path); }
 
   [[noreturn]] void fail(const std::string& what) const {
     const std::string detail = take_hdf5_error();
@@ -376,6 +381,7 @@ void append_value(const Series& s, hsize_t row, hid_t memory_type, const void* v
   site.ok(H5Dwrite(s.dataset.get(), memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, value),
           "writing row " + std::to_string(row) + " of " + s.path);
   site.ok(H5Dflush(s.dataset.get()), "flushing " + s.path);
+  core::failpoint("run_file_flush");
 }
 
 // The whole of a 1-D dataset, converted to T by HDF5.
@@ -657,6 +663,34 @@ void RunWriter::Impl::finish(const std::string& status,
 RunWriter::RunWriter(const std::string& path, const RunHeader& header, const std::vector<EvalTaskLayout>& eval_tasks) {
   const QuietHdf5Errors quiet;
   impl_ = std::make_unique<Impl>(path, header, eval_tasks);
+}
+
+RunWriter::RunWriter(const std::string& path, const RunHeader& header, const std::vector<EvalTaskLayout>& eval_tasks,
+                     const std::vector<TrainRecord>& previous_train,
+                     const std::map<std::string, std::map<std::string, std::vector<double>>>& previous_eval) {
+  const QuietHdf5Errors quiet;
+  const std::string tmp = path + ".resume.tmp";
+  impl_ = std::make_unique<Impl>(tmp, header, eval_tasks);
+  for (const TrainRecord& record : previous_train) impl_->append_train(record);
+  for (const auto& [task, series] : previous_eval) {
+    if (impl_->eval.count(task) == 0) continue;  // a task this run no longer evaluates
+    const auto samples = series.find(kSamplesSeenSeries);
+    if (samples == series.end()) continue;
+    for (size_t row = 0; row < samples->second.size(); ++row) {
+      std::map<std::string, double> metrics;
+      for (const std::string& metric : impl_->eval.at(task).metrics) {
+        const auto values = series.find(metric);
+        if (values != series.end() && row < values->second.size()) metrics[metric] = values->second[row];
+      }
+      impl_->append_eval(task, static_cast<int64_t>(samples->second[row]), metrics);
+    }
+  }
+  // The open file follows the rename (same inode); finish() reopens it by its final name.
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw core::Error(fmt::format("run file '{}': cannot replace it with the resumed file '{}': {}", path, tmp,
+                                  std::strerror(errno)));
+  }
+  impl_->site.set_path(path);
 }
 
 RunWriter::RunWriter(RunWriter&&) noexcept = default;

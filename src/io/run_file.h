@@ -87,6 +87,13 @@ class RunWriter {
   /// final-value attributes start as NaN); then starts SWMR writing. Throws core::UserError when
   /// the file can't be created (permissions, or another process holds it open).
   RunWriter(const std::string& path, const RunHeader& header, const std::vector<EvalTaskLayout>& eval_tasks);
+  /// A run that continues from a checkpoint: the new file starts with `previous`'s /train rows
+  /// and eval points (the caller keeps those up to the checkpoint), so no row is missing or
+  /// duplicated. It is written under a temporary name and renamed over `path` once those rows
+  /// are in, so a crash meanwhile leaves the old file as it was.
+  RunWriter(const std::string& path, const RunHeader& header, const std::vector<EvalTaskLayout>& eval_tasks,
+            const std::vector<TrainRecord>& previous_train,
+            const std::map<std::string, std::map<std::string, std::vector<double>>>& previous_eval);
   RunWriter(RunWriter&&) noexcept;
   RunWriter& operator=(RunWriter&&) noexcept;
   RunWriter(const RunWriter&) = delete;

@@ -94,6 +94,15 @@ TEST_F(DocumentTest, RecordsFileAndLineOfEveryFileValue) {
   EXPECT_EQ(doc.source("optim.lr").describe(), path + ":8");
 }
 
+TEST_F(DocumentTest, ForeignSectionsAreLeftToTheCaller) {
+  const std::string path = write("sweep.toml",
+                                 "[model]\nconfig = \"m.json\"\n"
+                                 "[axes]\nmodel.config = [\"a.json\", \"b.json\"]\nwhatever = 1\n");
+  EXPECT_NE(load_error(path).find("unknown key 'axes.model.config'"), std::string::npos);
+  const Document doc = Document::load(schema_, path, {}, {"axes"});
+  EXPECT_EQ(doc.get_string("model.config"), "m.json");
+}
+
 TEST_F(DocumentTest, FillsDefaultsForKeysTheFileLeavesOut) {
   const std::string path = write("run.toml", "[model]\nconfig = \"m.json\"\n");
   const Document doc = Document::load(schema_, path);

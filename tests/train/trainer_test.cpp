@@ -106,6 +106,38 @@ TEST_F(TrainerTest, ADivergingRunEndsFailedWithAUserError) {
   EXPECT_EQ(io::read_run_file(o.run_file_path()).status, "failed");
 }
 
+TEST_F(TrainerTest, NonFiniteStepsAreSkippedCountedAndStopTheRunAfterTheLimit) {
+  TrainOptions o = tiny("unit-nonfinite");
+  o.optim.lr = std::numeric_limits<double>::infinity();  // step 1 updates; its weights are non-finite
+  o.optim.warmup_steps = 0;
+  o.max_nonfinite_steps = 3;
+  try {
+    run_training(o, "");
+    FAIL() << "expected the run to fail";
+  } catch (const core::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("3 steps in a row had a non-finite loss"), std::string::npos) << e.what();
+  }
+  const io::RunFile file = io::read_run_file(o.run_file_path());
+  EXPECT_EQ(file.status, "failed");
+  ASSERT_EQ(file.train.size(), 3u) << "step 1 (finite) plus skipped steps 2 and 3; step 4 fails before its row";
+  EXPECT_TRUE(std::isfinite(file.train[0].loss));
+  EXPECT_TRUE(std::isnan(file.train[1].loss));
+}
+
+TEST_F(TrainerTest, ACheckpointOfNonFiniteWeightsIsNeverWritten) {
+  TrainOptions o = tiny("unit-nan-checkpoint");
+  o.optim.lr = std::numeric_limits<double>::infinity();
+  o.optim.warmup_steps = 0;
+  o.checkpoint_every_samples = 32;  // after step 1, whose update made the weights non-finite
+  try {
+    run_training(o, "");
+    FAIL() << "expected the run to fail";
+  } catch (const core::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("non-finite values"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(complete_checkpoints(o.checkpoint_root()).empty());
+}
+
 TEST_F(TrainerTest, LossFallsOnTheSyntheticPool) {
   TrainOptions o = tiny("unit-learn");
   o.samples_seen = 60 * 32;
