@@ -2,12 +2,12 @@
 # Gradient caching: peak resident memory and step time of one training step at several global
 # batch sizes, with and without caching, one process per measurement (peak RSS only grows),
 # cached and uncached interleaved. Prints a Markdown table with the ratios cached / uncached.
-#   bash bench/run_grad_cache_bench.sh [model=experiments/models/clip-w192-l4.json] [chunk=256] [batches...]
+#   bash bench/run_grad_cache_bench.sh [model=experiments/models/clip-w192-l4.json] [chunk=128] [batches...]
 # Env: CLIPSCALE_BUILD (default build), THREADS (default nproc), STEPS (default 2), PRECISION (bf16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:-experiments/models/clip-w192-l4.json}
-chunk=${2:-256}
+chunk=${2:-128}
 shift 2 2>/dev/null || shift $# 2>/dev/null || true
 batches=("$@")
 [ ${#batches[@]} -gt 0 ] || batches=(256 1024 4096)

@@ -228,6 +228,11 @@ std::string read_package(const std::string& path, OnSet on_set) {
     const std::string name = archive_entry_pathname(entry);
     const bool is_set = name.rfind("package/json/", 0) == 0 && name.size() > 18 && name.compare(name.size() - 5, 5, ".json") == 0;
     if (!is_set && name != "package/package.json") continue;
+    constexpr int64_t kMaxMemberBytes = int64_t{1} << 30;  // the largest set, fluent-emoji, is 104 MB
+    if (archive_entry_size(entry) < 0 || archive_entry_size(entry) > kMaxMemberBytes)
+      throw core::UserError("--package " + path + ": member " + name + " claims " +
+                            std::to_string(archive_entry_size(entry)) + " bytes, over the 1 GiB limit. "
+                            "HINT: pass the .tgz of `npm pack @iconify/json`.");
     std::string bytes(static_cast<size_t>(archive_entry_size(entry)), '\0');
     if (archive_read_data(a.get(), bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size()))
       throw core::UserError("--package " + path + ": member " + name + " cannot be read (" +
