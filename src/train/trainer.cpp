@@ -478,7 +478,8 @@ TrainResult run_training(const TrainOptions& options, const std::string& resolve
           for (const auto& [task, metrics] : results) writer->append_eval(task, samples, metrics);
           log_eval(samples, results);
         }
-        next_eval += options.eval_every_samples;
+        // The next multiple of eval.every_samples past this step (the rule a resumed run uses too).
+        while (next_eval <= samples) next_eval += options.eval_every_samples;
         interval.reset();
         interval_steps = 0;
       }
