@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/failpoint.h"
+#include "io/table_file.h"
 
 namespace clipscale::io {
 namespace {
@@ -85,15 +86,6 @@ std::set<std::string> reserved_root_attrs() {
 
 bool is_final_status(const std::string& status) {
   return status == kRunStatusDone || status == kRunStatusFailed || status == kRunStatusPreempted;
-}
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 // Silences HDF5's default error printing for one call of ours; failures become exceptions instead.
@@ -655,7 +647,7 @@ void RunWriter::Impl::finish(const std::string& status,
     for (const auto& [metric, value] : metrics) put_double_attr(group.get(), group_path, metric.c_str(), value, site);
   }
   put_string_attr(file.get(), "/", kStatusAttr, status, site);
-  put_string_attr(file.get(), "/", kFinishedAttr, utc_now(), site);
+  put_string_attr(file.get(), "/", kFinishedAttr, utc_timestamp(), site);
   site.ok(file.reset(), "closing the file");
   finished = true;
 }
