@@ -199,6 +199,7 @@ CheckpointMeta read_checkpoint_meta(const std::string& dir) {
     meta.step = m.at("step").get<int64_t>();
     meta.samples_seen = m.at("samples_seen").get<int64_t>();
     meta.precision = m.at("precision").get<std::string>();
+    meta.model = m.value("model", std::string());
     meta.has_training_state = m.contains("loader_position");
     meta.loader_position = m.value("loader_position", uint64_t{0});
     meta.nonfinite_steps = m.value("nonfinite_steps", int64_t{0});
@@ -320,11 +321,7 @@ LoadedCheckpoint load_checkpoint(const std::string& dir) {
   LoadedCheckpoint loaded;
   loaded.meta = read_checkpoint_meta(dir);
   model::ClipConfig config = model::ClipConfig::from_file((root / "model_config.json").string());
-  try {
-    config.name = nlohmann::json::parse(io::read_file((root / "meta.json").string())).value("model", config.name);
-  } catch (const nlohmann::json::exception&) {
-    // read_checkpoint_meta has parsed this file already
-  }
+  if (!loaded.meta.model.empty()) config.name = loaded.meta.model;
   loaded.model = model::ClipModel(config);
   const std::string weights = (root / "model.safetensors").string();
   load_weights(*loaded.model, io::read_safetensors(weights), weights);

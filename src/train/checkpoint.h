@@ -41,6 +41,7 @@ struct CheckpointMeta {
   int64_t step = 0;
   int64_t samples_seen = 0;
   std::string precision = "fp32";
+  std::string model;  ///< model name (the JSON's file stem when written)
   // Training state (training checkpoints only).
   bool has_training_state = false;
   uint64_t loader_position = 0;  ///< the loader's next global sample

@@ -17,19 +17,16 @@
 #include "io/run_file.h"
 #include "support/process.h"
 #include "support/scratch_dir.h"
+#include "support/tiny_model_json.h"
 
 namespace clipscale::testing {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kModel = R"({"embed_dim": 32,
- "vision_cfg": {"image_size": 16, "patch_size": 4, "width": 32, "layers": 1, "head_width": 16, "mlp_ratio": 2.0},
- "text_cfg": {"context_length": 16, "vocab_size": 600, "width": 32, "heads": 2, "layers": 1, "mlp_ratio": 2.0}})";
-
 class Resume : public ::testing::Test {
  protected:
   void SetUp() override {
-    write_text(dir_ / "tiny.json", kModel);
+    write_text(dir_ / "tiny.json", kTinyModelJson);
     write_text(dir_ / "run.toml", "[run]\nname = \"rt\"\n[model]\nconfig = \"" + (dir_ / "tiny.json").string() +
                                       "\"\n[data]\ndata_size = 2000\nvocab_corpus = 2000\n"
                                       "[train]\nsamples_seen = 640\nglobal_batch_size = 32\nprecision = \"fp32\"\n"

@@ -9,20 +9,15 @@
 #include "io/run_file.h"
 #include "support/process.h"
 #include "support/scratch_dir.h"
+#include "support/tiny_model_json.h"
 
 namespace clipscale::testing {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kTinyModel = R"({
-  "embed_dim": 32,
-  "vision_cfg": {"image_size": 16, "patch_size": 4, "width": 32, "layers": 1, "head_width": 16, "mlp_ratio": 2.0},
-  "text_cfg": {"context_length": 16, "vocab_size": 600, "width": 32, "heads": 2, "layers": 1, "mlp_ratio": 2.0}
-})";
-
 class TrainCommand : public ::testing::Test {
  protected:
-  void SetUp() override { write_text(dir_ / "tiny.json", kTinyModel); }
+  void SetUp() override { write_text(dir_ / "tiny.json", kTinyModelJson); }
 
   /// A valid config; `extra` lines are appended inside [optim] (line 12 onwards).
   std::string write_config(const std::string& optim_extra = "", const std::string& tail = "") {
