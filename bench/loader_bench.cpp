@@ -20,8 +20,8 @@
 #include "core/timer.h"
 #include "data/loader.h"
 #include "data/sample_source.h"
-#include "data/shard_export.h"
-#include "data/shard_pattern.h"
+#include "convert/shard_export.h"
+#include "spec/shard_pattern.h"
 #include "data/shard_source.h"
 #include "text/bpe_tokenizer.h"
 #include "text/bpe_trainer.h"
@@ -60,18 +60,18 @@ struct Case {
 std::string make_shards(const std::string& root, const Case& c) {
   const std::string dir = root + "/" + c.format + std::to_string(c.stored);
   const NoisySynth source(c.stored);
-  data::ShardExportOptions options;
+  convert::ShardExportOptions options;
   options.out_dir = dir;
   options.samples = c.samples;
   options.shard_size = 1000;
   options.format = c.format;
   if (std::filesystem::exists(dir)) std::filesystem::remove_all(dir);
-  return data::export_shards(source, options);
+  return convert::export_shards(source, options);
 }
 
 uint64_t directory_bytes(const std::string& pattern) {
   uint64_t total = 0;
-  for (const auto& shard : data::expand_shard_pattern(pattern, "bench")) total += std::filesystem::file_size(shard);
+  for (const auto& shard : spec::expand_shard_pattern(pattern, "bench")) total += std::filesystem::file_size(shard);
   return total;
 }
 

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
 
   torch::set_num_threads(static_cast<int>(threads));
   torch::manual_seed(0);
-  const auto config = model::ClipConfig::from_file(config_path);
+  const auto config = spec::ClipConfig::from_file(config_path);
   const auto precision = model::parse_precision(precision_text, "--precision");
   model::ClipModel clip(config);
   train::OptimizerOptions optim;  // lr 5e-4, wd 0.2, betas (0.9, 0.98), eps 1e-6, as the reference
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     train::forward_backward(*clip, images, tokens, *comm, {}, precision, chunk);
     optimizer->step();
     torch::NoGradGuard no_grad;
-    clip->logit_scale.clamp_(0.0, model::kMaxLogitScale);
+    clip->logit_scale.clamp_(0.0, spec::kMaxLogitScale);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
                          static_cast<double>(steps);

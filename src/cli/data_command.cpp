@@ -9,16 +9,16 @@
 
 #include "cli/commands.h"
 #include "core/timer.h"
-#include "data/fashion_mnist.h"
-#include "data/iconify.h"
+#include "convert/fashion_mnist.h"
+#include "convert/iconify.h"
 #include "data/sample_source.h"
-#include "data/shard_export.h"
+#include "convert/shard_export.h"
 
 namespace clipscale::cli {
 namespace {
 
 struct SynthCommandOptions {
-  data::ShardExportOptions shards;
+  convert::ShardExportOptions shards;
   int64_t image_size = 32;
   uint64_t pool_seed = 0;
   double noise_fraction = 0.2;
@@ -31,13 +31,13 @@ void run_data_synth(const SynthCommandOptions& o) {
   source_options.noise_fraction = o.noise_fraction;
   const auto source = data::open_source(source_options);
   const core::Stopwatch timer;
-  const std::string pattern = data::export_shards(*source, o.shards);
+  const std::string pattern = convert::export_shards(*source, o.shards);
   std::printf("wrote %lld samples of %s in %.1f s\ndata.source = \"shards:%s\"\n", static_cast<long long>(o.shards.samples),
               source->describe().c_str(), timer.seconds(), pattern.c_str());
 }
 
-void run_data_iconify(const data::IconifyOptions& o) {
-  const data::IconifySummary s = data::convert_iconify(o);
+void run_data_iconify(const convert::IconifyOptions& o) {
+  const convert::IconifySummary s = convert::convert_iconify(o);
   std::printf("@iconify/json %s: %lld sets, %lld icons rendered (%lld failed, %lld blank) in %.0f s\n",
               s.package_version.c_str(), static_cast<long long>(s.sets), static_cast<long long>(s.rendered),
               static_cast<long long>(s.failed), static_cast<long long>(s.blank), s.seconds);
@@ -48,8 +48,8 @@ void run_data_iconify(const data::IconifyOptions& o) {
                 o.out_dir.c_str(), task.c_str());
 }
 
-void run_data_fashion_mnist(const data::FashionMnistOptions& o) {
-  const data::FashionMnistSummary s = data::convert_fashion_mnist(o);
+void run_data_fashion_mnist(const convert::FashionMnistOptions& o) {
+  const convert::FashionMnistSummary s = convert::convert_fashion_mnist(o);
   std::printf("wrote %lld Fashion-MNIST %s images to %s\neval task file %s\n", static_cast<long long>(s.samples),
               o.split.c_str(), s.shard.c_str(), s.task_file.c_str());
 }
@@ -74,7 +74,7 @@ void setup_data(CLI::App& app) {
   s->add_option("--threads", synth->shards.threads, "encoding threads; 0: every core");
   s->callback([synth] { run_data_synth(*synth); });
 
-  auto icons = std::make_shared<data::IconifyOptions>();
+  auto icons = std::make_shared<convert::IconifyOptions>();
   CLI::App* i = data->add_subcommand("iconify", "render the @iconify/json npm package into an icon pool and eval tasks");
   i->add_option("--package", icons->package, "the .tgz of `npm pack @iconify/json`")->required();
   i->add_option("--out", icons->out_dir, "output directory (pool/, eval/, manifest.json)")->required();
@@ -88,7 +88,7 @@ void setup_data(CLI::App& app) {
   i->add_option("--retrieval-pairs", icons->retrieval_pairs, "icons_retrieval: image-caption pairs");
   i->callback([icons] { run_data_iconify(*icons); });
 
-  auto fashion = std::make_shared<data::FashionMnistOptions>();
+  auto fashion = std::make_shared<convert::FashionMnistOptions>();
   CLI::App* f = data->add_subcommand("fashion-mnist", "make the Fashion-MNIST zero-shot task (Debian dataset-fashion-mnist)");
   f->add_option("--out", fashion->out_dir, "output directory")->required();
   f->add_option("--package-dir", fashion->package_dir, "directory of the *-ubyte.gz files");

@@ -12,8 +12,8 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/run_resolver.h"
 #include "core/error.h"
+#include "spec/run_config.h"
 #include "sweep/collect.h"
 #include "sweep/local_launcher.h"
 #include "sweep/plan.h"
@@ -37,9 +37,8 @@ struct SweepCommandOptions {
 };
 
 sweep::Plan make_sweep_plan(const SweepCommandOptions& o) {
-  const RunConfigResolver resolver;
-  const sweep::SweepSpec spec = sweep::load_sweep_spec(o.sweep_file, resolver.schema());
-  return sweep::make_plan(spec, resolver, o.output_dir);
+  const sweep::SweepSpec sweep_spec = sweep::load_sweep_spec(o.sweep_file, spec::run_config_schema());
+  return sweep::make_plan(sweep_spec, o.output_dir);
 }
 
 // Ends the process with `code` once the output is out (a sweep with failed runs is not an error

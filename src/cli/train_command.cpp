@@ -8,10 +8,10 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/run_config.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "dist/communicator.h"
+#include "spec/run_config.h"
 #include "train/trainer.h"
 
 namespace clipscale::cli {
@@ -24,8 +24,8 @@ struct TrainCommandOptions {
 };
 
 void run_train(const TrainCommandOptions& command) {
-  const config::Document doc = load_run_config(command.config_path, command.overrides);
-  const train::TrainOptions options = train_options_from(doc);
+  const config::Document doc = spec::load_run_config(command.config_path, command.overrides);
+  const train::TrainOptions options = train::TrainOptions::from(doc);
   const std::string resolved = doc.to_toml(true);
   if (command.dry_run) {
     std::printf("# run id: %s\n# run file: %s\n%s", options.run_id.c_str(), options.run_file_path().c_str(),

@@ -56,7 +56,8 @@ std::string example_value(const KeySpec& spec) {
     const Value& d = *spec.default_value;
     const bool telling = !(std::holds_alternative<std::string>(d) && std::get<std::string>(d).empty()) &&
                          !(std::holds_alternative<std::vector<std::string>>(d) &&
-                           std::get<std::vector<std::string>>(d).empty());
+                           std::get<std::vector<std::string>>(d).empty()) &&
+                         !(std::holds_alternative<ValueList>(d) && std::get<ValueList>(d).empty());
     if (telling) return format_value(d);
   }
   switch (spec.type) {
@@ -67,6 +68,7 @@ std::string example_value(const KeySpec& spec) {
     case ValueType::kStringList:
       return format_value(Value{spec.one_of.empty() ? std::vector<std::string>{"a", "b"}
                                                     : std::vector<std::string>{spec.one_of.front()}});
+    case ValueType::kList: return spec.element_type == ValueType::kString ? "[\"a\", \"b\"]" : "[1, 2]";
   }
   return "";
 }
@@ -217,8 +219,10 @@ std::string render_node(const toml::node& node) {
   return "";
 }
 
+std::optional<Value> natural_value(const toml::node& node, std::vector<int>* item_lines);
+
 // The node as a value of `type`, or nullopt when it has another type. Integers are floats too.
-std::optional<Value> convert(const toml::node& node, ValueType type) {
+std::optional<Value> convert(const toml::node& node, ValueType type, std::optional<ValueType> element_type = {}) {
   switch (type) {
     case ValueType::kBool:
       if (const auto* v = node.as_boolean()) return Value{v->get()};
@@ -244,8 +248,55 @@ std::optional<Value> convert(const toml::node& node, ValueType type) {
         return Value{std::move(items)};
       }
       break;
+    case ValueType::kList:
+      if (const auto* array = node.as_array()) {
+        ValueList items;
+        for (const toml::node& item : *array) {
+          std::optional<Value> value =
+              element_type ? convert(item, *element_type) : natural_value(item, /*item_lines=*/nullptr);
+          if (!value) return std::nullopt;
+          items.push_back(std::move(*value));
+        }
+        return Value{std::move(items)};
+      }
+      break;
   }
   return std::nullopt;
+}
+
+// The node with the type it has in TOML (an array of strings is a string list, any other array a
+// list); nullopt for dates, times and tables, which are not config values.
+std::optional<Value> natural_value(const toml::node& node, std::vector<int>* item_lines) {
+  if (const toml::array* array = node.as_array()) {
+    if (item_lines != nullptr)
+      for (const toml::node& item : *array) item_lines->push_back(static_cast<int>(item.source().begin.line));
+    const bool all_strings = !array->empty() && std::all_of(array->begin(), array->end(),
+                                                            [](const toml::node& item) { return item.is_string(); });
+    return convert(node, all_strings ? ValueType::kStringList : ValueType::kList);
+  }
+  for (const ValueType type : {ValueType::kBool, ValueType::kInt, ValueType::kFloat, ValueType::kString})
+    if (auto value = convert(node, type)) return value;
+  return std::nullopt;
+}
+
+// The zero value of a type, held by a key that has no usable value in a lenient load.
+Value zero_value(ValueType type) {
+  switch (type) {
+    case ValueType::kBool: return Value{false};
+    case ValueType::kInt: return Value{int64_t{0}};
+    case ValueType::kFloat: return Value{0.0};
+    case ValueType::kString: return Value{std::string()};
+    case ValueType::kStringList: return Value{std::vector<std::string>{}};
+    case ValueType::kList: return Value{ValueList{}};
+  }
+  return Value{false};
+}
+
+std::vector<int> item_lines_of(const toml::node& node) {
+  std::vector<int> lines;
+  if (const toml::array* array = node.as_array())
+    for (const toml::node& item : *array) lines.push_back(static_cast<int>(item.source().begin.line));
+  return lines;
 }
 
 struct FileValue {
@@ -253,23 +304,53 @@ struct FileValue {
   const toml::node* node;
   int line;
   int column;
+  int key_line;          // the line of the key itself
+  std::string table;     // the open table the key is in ("" for schema keys)
 };
 
 // Flattens nested tables into dotted keys. A table is descended into unless it is itself a
-// schema key (then it is a type error there); an empty unknown table is reported as a key.
-void flatten(const toml::table& table, const std::string& prefix, const Schema& schema,
+// schema key (then it is a type error there); an empty unknown table is reported as a key. Below
+// an open table every nested table is descended into and every leaf is kept, with the table's
+// name.
+void flatten(const toml::table& table, const std::string& prefix, const std::string& open_table, const Schema& schema,
              std::vector<FileValue>& out) {
   for (auto&& [k, node] : table) {
-    const std::string key = prefix.empty() ? key_part(k.str()) : prefix + "." + key_part(k.str());
+    // Below an open table a quoted key is a dotted path like any other ("train.samples_seen" = [...]
+    // in [axes] names the key train.samples_seen).
+    const std::string part = open_table.empty() ? key_part(k.str()) : std::string(k.str());
+    const std::string key = prefix.empty() ? part : prefix + "." + part;
+    const std::string in_table = prefix.empty() && schema.is_table(key) ? key : open_table;
     const toml::table* sub = node.as_table();
-    if (sub != nullptr && schema.find(key) == nullptr && (schema.is_section(key) || !sub->empty())) {
-      flatten(*sub, key, schema, out);
+    if (sub != nullptr && (!in_table.empty() || (schema.find(key) == nullptr &&
+                                                 (schema.is_section(key) || !sub->empty())))) {
+      flatten(*sub, key, in_table, schema, out);
       continue;
     }
     // Report at the key when the value has no position of its own.
     const toml::source_position at = node.source().begin ? node.source().begin : k.source().begin;
-    out.push_back({key, &node, static_cast<int>(at.line), static_cast<int>(at.column)});
+    out.push_back({key, &node, static_cast<int>(at.line), static_cast<int>(at.column),
+                   static_cast<int>(k.source().begin.line), in_table});
   }
+}
+
+// The names a top-level table of a closed schema may have: its sections and open tables.
+std::vector<std::string> top_level_names(const Schema& schema) {
+  std::vector<std::string> names;
+  for (const std::string& section : schema.sections())
+    if (!section.empty()) names.push_back(section.substr(0, section.find('.')));
+  for (const auto& [table, doc] : schema.tables()) names.push_back(table);
+  std::vector<std::string> unique;
+  for (const std::string& n : names)
+    if (std::find(unique.begin(), unique.end(), n) == unique.end()) unique.push_back(n);
+  return unique;
+}
+
+std::string unknown_section_hint(const Schema& schema, std::string_view name) {
+  const std::vector<std::string> names = top_level_names(schema);
+  if (auto close = did_you_mean(name, names)) return "did you mean [" + *close + "]?";
+  std::vector<std::string> sections;
+  for (const std::string& n : names) sections.push_back("[" + n + "]");
+  return "the sections are " + join(sections, ", ");
 }
 
 // Reads the whole file, or returns the error line (missing, a directory, unreadable).
@@ -295,7 +376,7 @@ std::optional<std::string> read_config_file(const std::string& path, std::string
 
 // Problems are reported sorted: file problems by position, then overrides in order, then missing
 // keys; `seq` keeps the order of discovery among equals.
-struct Problem {
+struct FoundProblem {
   int phase;
   int line;
   int column;
@@ -317,9 +398,9 @@ struct Position {
 Document::Document(Schema schema, std::string path) : schema_(std::move(schema)), path_(std::move(path)) {}
 
 Document Document::load(const Schema& schema, const std::string& path, const std::vector<std::string>& overrides,
-                        const std::vector<std::string>& foreign_sections) {
+                        const std::vector<std::string>& foreign_sections, std::vector<Problem>* lenient) {
   Document doc(schema, path);
-  std::vector<Problem> problems;
+  std::vector<FoundProblem> problems;
   const auto report = [&problems](Position at, std::string text) {
     problems.push_back({at.phase, at.line, at.column, problems.size(), std::move(text)});
   };
@@ -337,24 +418,64 @@ Document Document::load(const Schema& schema, const std::string& path, const std
       try {
         toml::table table = toml::parse(text, path);
         for (const std::string& section : foreign_sections) table.erase(section);
+        if (schema.sections_closed()) {
+          const std::vector<std::string> names = top_level_names(schema);
+          std::vector<std::string> unknown;
+          for (auto&& [k, node] : table) {
+            const std::string name(k.str());
+            if (schema.find(name) != nullptr || std::find(names.begin(), names.end(), name) != names.end()) continue;
+            const int line = static_cast<int>(k.source().begin.line);
+            report({kFilePhase, line, static_cast<int>(k.source().begin.column)},
+                   with_hint(path + ":" + std::to_string(line) + ": unknown section or key '" + name + "'.",
+                             unknown_section_hint(schema, name)));
+            unknown.push_back(name);
+          }
+          for (const std::string& name : unknown) table.erase(name);
+        }
+        for (const auto& [name, doc] : schema.tables()) {
+          const toml::node* node = table.get(name);
+          if (node == nullptr || node->is_table()) continue;
+          const int line = static_cast<int>(node->source().begin.line);
+          report({kFilePhase, line, 0}, with_hint(path + ":" + std::to_string(line) + ": " + name + " = " +
+                                                      render_node(*node) + " is not a section.",
+                                                  "write [" + name + "] followed by its keys; " + doc));
+          table.erase(name);
+        }
         std::vector<FileValue> values;
-        flatten(table, "", schema, values);
+        flatten(table, "", "", schema, values);
+        std::stable_sort(values.begin(), values.end(), [](const FileValue& a, const FileValue& b) {
+          return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+        });
         for (FileValue& fv : values) {
           const Position at{kFilePhase, fv.line, fv.column};
+          if (!fv.table.empty()) {
+            Source source = Source::from_file(path, fv.key_line);
+            std::vector<int> item_lines;
+            std::optional<Value> value = natural_value(*fv.node, &item_lines);
+            if (!value) {
+              report(at, with_hint(source.describe() + ": " + fv.key + " = " + render_node(*fv.node) + " has type " +
+                                       node_type_name(*fv.node) + ", which is not a config value.",
+                                   "write a bool, a number, a string or a list of them"));
+              continue;
+            }
+            doc.tables_[fv.table].push_back(
+                {fv.key.substr(fv.table.size() + 1), std::move(*value), std::move(source), std::move(item_lines)});
+            continue;
+          }
           Source source = Source::from_file(path, fv.line);
           const KeySpec* spec = schema.find(fv.key);
           if (spec == nullptr) {
             report(at, unknown_key_line(source.describe(), schema, fv.key));
             continue;
           }
-          std::optional<Value> value = convert(*fv.node, spec->type);
+          std::optional<Value> value = convert(*fv.node, spec->type, spec->element_type);
           if (!value) {
             report(at, type_error_line(source.describe(), *spec, render_node(*fv.node), node_type_name(*fv.node),
                                        /*as_override=*/false));
             mistyped.insert(fv.key);
             continue;
           }
-          doc.entries_.insert_or_assign(fv.key, Entry{std::move(*value), std::move(source)});
+          doc.entries_.insert_or_assign(fv.key, Entry{std::move(*value), std::move(source), item_lines_of(*fv.node)});
           positions[fv.key] = at;
         }
       } catch (const toml::parse_error& e) {
@@ -417,12 +538,12 @@ Document Document::load(const Schema& schema, const std::string& path, const std
                                ".",
                            write_hint(*spec, /*as_override=*/true)));
       continue;
-    } else if (!(value = convert(*node, spec->type))) {
+    } else if (!(value = convert(*node, spec->type, spec->element_type))) {
       report(at, type_error_line(where, *spec, render_node(*node), node_type_name(*node), /*as_override=*/true));
       mistyped.insert(key);
       continue;
     }
-    doc.entries_.insert_or_assign(key, Entry{std::move(*value), std::move(source)});
+    doc.entries_.insert_or_assign(key, Entry{std::move(*value), std::move(source), {}});
     positions[key] = at;
   }
 
@@ -431,11 +552,14 @@ Document Document::load(const Schema& schema, const std::string& path, const std
     const auto it = doc.entries_.find(spec.key);
     if (it == doc.entries_.end()) {
       if (spec.default_value) {
-        doc.entries_.emplace(spec.key, Entry{*spec.default_value, Source::from_default()});
-      } else if (mistyped.count(spec.key) == 0 && !file_unusable) {
+        doc.entries_.emplace(spec.key, Entry{*spec.default_value, Source::from_default(), {}});
+        continue;
+      }
+      if (mistyped.count(spec.key) == 0 && !file_unusable) {
         report({kMissingPhase, 0, 0}, with_hint(file_or_none(path) + ": missing required key '" + spec.key + "'.",
                                                 spec.doc));
       }
+      if (lenient != nullptr) doc.entries_.emplace(spec.key, Entry{zero_value(spec.type), Source::from_default(), {}});
       continue;
     }
     const Entry& entry = it->second;
@@ -445,12 +569,19 @@ Document Document::load(const Schema& schema, const std::string& path, const std
     }
   }
 
+  std::stable_sort(problems.begin(), problems.end(), [](const FoundProblem& a, const FoundProblem& b) {
+    return std::tie(a.phase, a.line, a.column, a.seq) < std::tie(b.phase, b.line, b.column, b.seq);
+  });
+  if (lenient != nullptr) {
+    // Keys that kept no usable value (a type error) read as zero values.
+    for (const KeySpec& spec : schema.keys())
+      if (doc.entries_.count(spec.key) == 0) doc.entries_.emplace(spec.key, Entry{zero_value(spec.type), Source::from_default(), {}});
+    for (FoundProblem& p : problems) lenient->push_back({p.phase == kFilePhase ? p.line : 0, std::move(p.text)});
+    return doc;
+  }
   if (!problems.empty()) {
-    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
-      return std::tie(a.phase, a.line, a.column, a.seq) < std::tie(b.phase, b.line, b.column, b.seq);
-    });
     std::vector<std::string> lines;
-    for (Problem& p : problems) lines.push_back(std::move(p.text));
+    for (FoundProblem& p : problems) lines.push_back(std::move(p.text));
     throw core::UserError(join(lines, "\n"));
   }
   return doc;
@@ -499,6 +630,19 @@ const Value& Document::value(std::string_view key) const { return entry(key).val
 
 const Source& Document::source(std::string_view key) const { return entry(key).source; }
 
+Source Document::item_source(std::string_view key, size_t index) const {
+  const Entry& e = entry(key);
+  if (index < e.item_lines.size() && e.item_lines[index] > 0) return Source::from_file(e.source.file, e.item_lines[index]);
+  return e.source;
+}
+
+const std::vector<TableEntry>& Document::table(std::string_view name) const {
+  CLIPSCALE_CHECK(schema_.is_table(name)) << "'" << name << "' is not an open table of the schema";
+  static const std::vector<TableEntry> kEmpty;
+  const auto it = tables_.find(name);
+  return it == tables_.end() ? kEmpty : it->second;
+}
+
 void Document::set(std::string_view key, Value value, Source source) {
   const std::string at = where(source);
   const KeySpec* spec = schema_.find(key);
@@ -514,25 +658,30 @@ void Document::set(std::string_view key, Value value, Source source) {
     throw core::UserError(rule_line(at, spec->key, value, source.kind == Source::Kind::kDefault, spec->rule(),
                                     rule_hint(*spec, value)));
   }
-  entries_.insert_or_assign(spec->key, Entry{std::move(value), std::move(source)});
+  entries_.insert_or_assign(spec->key, Entry{std::move(value), std::move(source), {}});
 }
 
-std::string Document::to_toml(bool with_provenance) const {
+std::string Document::to_toml(bool with_provenance,
+                              const std::function<bool(const KeySpec&, const Value&)>& include) const {
   std::string out;
   for (const std::string& section : schema_.sections()) {
+    std::string lines;
+    for (const KeySpec& spec : schema_.keys()) {
+      if (spec.section() != section) continue;
+      const Entry& e = entry(spec.key);
+      if (include && !include(spec, e.value)) continue;
+      lines += section.empty() ? spec.key : spec.key.substr(section.size() + 1);
+      lines += " = ";
+      lines += format_value(e.value);
+      if (with_provenance) lines += "  # " + e.source.describe();
+      lines += '\n';
+    }
+    if (lines.empty()) continue;
     if (!section.empty()) {
       if (!out.empty()) out += '\n';
       out += "[" + section + "]\n";
     }
-    for (const KeySpec& spec : schema_.keys()) {
-      if (spec.section() != section) continue;
-      const Entry& e = entry(spec.key);
-      out += section.empty() ? spec.key : spec.key.substr(section.size() + 1);
-      out += " = ";
-      out += format_value(e.value);
-      if (with_provenance) out += "  # " + e.source.describe();
-      out += '\n';
-    }
+    out += lines;
   }
   return out;
 }

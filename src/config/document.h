@@ -29,6 +29,21 @@
 
 namespace clipscale::config {
 
+/// One problem found while loading: its line in the config file (0 for overrides, missing keys
+/// and problems of the whole file) and the message in the house shape.
+struct Problem {
+  int line = 0;
+  std::string text;
+};
+
+/// A key of an open table (Schema::add_table) as the file wrote it.
+struct TableEntry {
+  std::string key;  ///< below the table: "model.config" of [axes] model.config = [...]
+  Value value;      ///< with the natural type of the TOML value (see ValueType)
+  Source source;    ///< the key's line
+  std::vector<int> item_lines;  ///< for a list, the line of each item
+};
+
 class Document {
  public:
   /// Reads the TOML file at `path` ("" = no file: defaults and overrides only), applies the
@@ -47,11 +62,17 @@ class Document {
   /// Throws core::UserError with one line per problem (file problems in line order, then
   /// overrides in order, then missing required keys), never just the first one.
   ///
-  /// `foreign_sections` are top-level tables of the file that the caller reads itself (a sweep
-  /// file's [axes]): their keys are neither checked nor stored.
+  /// `foreign_sections` are top-level tables of the file that the caller reads itself: their
+  /// keys are neither checked nor stored. The keys of the schema's open tables are stored as
+  /// written (table()).
+  ///
+  /// With `problems`, nothing is thrown: the problems are appended in the order they would be
+  /// reported, and a key without a usable value holds its default, or the zero value of its type
+  /// (false, 0, "", []) when it has none, so that a caller that reports more problems of its own (a sweep file's axes) can read
+  /// every key and report everything at once.
   static Document load(const Schema& schema, const std::string& path,
                        const std::vector<std::string>& overrides = {},
-                       const std::vector<std::string>& foreign_sections = {});
+                       const std::vector<std::string>& foreign_sections = {}, std::vector<Problem>* problems = nullptr);
 
   /// Typed reads. Reading a key that is not in the schema, or with the wrong type, is a
   /// programming error (core::Error). get_float also reads int keys.
@@ -63,6 +84,13 @@ class Document {
 
   const Value& value(std::string_view key) const;
   const Source& source(std::string_view key) const;
+  /// Where item `index` of a list value came from: its own line in the file when it has one, else
+  /// source(key).
+  Source item_source(std::string_view key, size_t index) const;
+
+  /// The keys of open table `name` (Schema::add_table) in file order; empty when the file has
+  /// none. Reading a name that is not an open table is a programming error.
+  const std::vector<TableEntry>& table(std::string_view name) const;
 
   /// Sets a value from code (e.g. a CLI flag bound to a key). Checked like a loaded value: an
   /// unknown key, a wrong type or a broken rule throws core::UserError naming `source`. An int
@@ -74,7 +102,10 @@ class Document {
   /// line between sections. The text depends only on the values, never on how the input was
   /// written, so sha256(to_toml(false)) is a stable run id; Document::load of it gives the same
   /// values. with_provenance appends "  # <Source::describe()>" to every value line (--dry-run).
-  std::string to_toml(bool with_provenance) const;
+  /// `include`, when given, keeps only the keys it accepts (a section left empty is left out).
+  /// Open tables are not part of the text.
+  std::string to_toml(bool with_provenance,
+                      const std::function<bool(const KeySpec&, const Value&)>& include = {}) const;
 
   /// One error line in the house shape for a rule checked outside the schema (cross-key rules
   /// checked by the caller), located at where `key`'s value came from:
@@ -92,6 +123,7 @@ class Document {
   struct Entry {
     Value value;
     Source source;
+    std::vector<int> item_lines;  // lines of the items of a list value from the file
   };
 
   Document(Schema schema, std::string path);
@@ -102,6 +134,7 @@ class Document {
   Schema schema_;
   std::string path_;
   std::map<std::string, Entry, std::less<>> entries_;
+  std::map<std::string, std::vector<TableEntry>, std::less<>> tables_;
 };
 
 }  // namespace clipscale::config

@@ -59,6 +59,12 @@ std::string_view KeySpec::section() const {
 }
 
 std::string KeySpec::rule() const {
+  if (type == ValueType::kList && (min || max)) {
+    KeySpec item = *this;
+    item.type = element_type.value_or(ValueType::kFloat);
+    item.key = "each " + key + " item";
+    return item.rule();
+  }
   if (min && max) {
     return format_bound(*min) + (min_exclusive ? " < " : " <= ") + key + (max_exclusive ? " < " : " <= ") +
            format_bound(*max);
@@ -66,8 +72,10 @@ std::string KeySpec::rule() const {
   if (min) return key + (min_exclusive ? " > " : " >= ") + format_bound(*min);
   if (max) return key + (max_exclusive ? " < " : " <= ") + format_bound(*max);
   if (!one_of.empty()) {
-    return (type == ValueType::kStringList ? "each " + key + " item" : key) + " in " + format_options(one_of);
+    return (type == ValueType::kStringList || type == ValueType::kList ? "each " + key + " item" : key) + " in " +
+           format_options(one_of);
   }
+  if (type == ValueType::kList && element_type) return "each " + key + " item is a " + std::string(type_name(*element_type));
   return "";
 }
 
@@ -81,6 +89,15 @@ bool KeySpec::satisfied_by(const Value& value) const {
     case ValueType::kStringList: {
       const auto& items = std::get<std::vector<std::string>>(value);
       return std::all_of(items.begin(), items.end(), [this](const std::string& s) { return is_one_of(*this, s); });
+    }
+    case ValueType::kList: {
+      for (const Value& item : std::get<ValueList>(value)) {
+        if (element_type && type_of(item) != *element_type) return false;
+        if (const auto* i = std::get_if<int64_t>(&item); i && !in_bounds(*this, static_cast<double>(*i))) return false;
+        if (const auto* d = std::get_if<double>(&item); d && !in_bounds(*this, *d)) return false;
+        if (const auto* t = std::get_if<std::string>(&item); t && !is_one_of(*this, *t)) return false;
+      }
+      return true;
     }
     case ValueType::kBool: return true;
   }
@@ -98,8 +115,11 @@ Schema& Schema::add(KeySpec spec) {
         << "schema key '" << key << "' lies inside key '" << key.substr(0, dot) << "'";
   }
   CLIPSCALE_CHECK(!spec.doc.empty()) << "schema key '" << key << "' needs a doc line (it is the error HINT)";
-  const bool numeric = spec.type == ValueType::kInt || spec.type == ValueType::kFloat;
-  const bool textual = spec.type == ValueType::kString || spec.type == ValueType::kStringList;
+  const bool numeric = spec.type == ValueType::kInt || spec.type == ValueType::kFloat || spec.type == ValueType::kList;
+  const bool textual = spec.type == ValueType::kString || spec.type == ValueType::kStringList || spec.type == ValueType::kList;
+  CLIPSCALE_CHECK(!is_table(key.substr(0, key.find('.')))) << "schema key '" << key << "' lies inside an open table";
+  CLIPSCALE_CHECK(spec.type == ValueType::kList || !spec.element_type)
+      << "schema key '" << key << "': element_type needs a list type";
   CLIPSCALE_CHECK(numeric || (!spec.min && !spec.max)) << "schema key '" << key << "': bounds need a number type";
   CLIPSCALE_CHECK(textual || spec.one_of.empty()) << "schema key '" << key << "': one_of needs a string type";
   CLIPSCALE_CHECK(!(spec.min && spec.max) || *spec.min <= *spec.max)
@@ -107,7 +127,11 @@ Schema& Schema::add(KeySpec spec) {
   if (spec.default_value) {
     // An integer default of a float key is written naturally as 1 rather than 1.0.
     if (spec.type == ValueType::kFloat && std::holds_alternative<int64_t>(*spec.default_value)) {
-      spec.default_value = static_cast<double>(std::get<int64_t>(*spec.default_value));
+      spec.default_value = Value{static_cast<double>(std::get<int64_t>(*spec.default_value))};
+    }
+    if (spec.type == ValueType::kList && spec.element_type == ValueType::kFloat) {
+      for (Value& item : std::get<ValueList>(*spec.default_value))
+        if (const auto* i = std::get_if<int64_t>(&item)) item = Value{static_cast<double>(*i)};
     }
     CLIPSCALE_CHECK(type_of(*spec.default_value) == spec.type)
         << "schema key '" << key << "': default is a " << type_name(type_of(*spec.default_value)) << ", expected "
@@ -179,6 +203,42 @@ Schema& Schema::add_string_list(std::string key, std::optional<std::vector<std::
   spec.doc = std::move(doc);
   spec.one_of = std::move(one_of);
   return add(std::move(spec));
+}
+
+Schema& Schema::add_list(std::string key, ValueType element_type, std::optional<ValueList> default_value,
+                         std::string doc, std::optional<double> min, std::optional<double> max) {
+  CLIPSCALE_CHECK(element_type != ValueType::kList && element_type != ValueType::kStringList)
+      << "schema key '" << key << "': a list of lists is not a config key";
+  KeySpec spec;
+  spec.key = std::move(key);
+  spec.type = ValueType::kList;
+  spec.element_type = element_type;
+  if (default_value) spec.default_value = Value{std::move(*default_value)};
+  spec.doc = std::move(doc);
+  spec.min = min;
+  spec.max = max;
+  return add(std::move(spec));
+}
+
+Schema& Schema::add_table(std::string name, std::string doc) {
+  CLIPSCALE_CHECK(is_valid_key(name) && name.find('.') == std::string::npos)
+      << "open table '" << name << "' must be one bare TOML key";
+  CLIPSCALE_CHECK(!is_table(name) && !is_section(name) && index_.count(name) == 0)
+      << "open table '" << name << "' is declared twice or is also a section or key";
+  CLIPSCALE_CHECK(!doc.empty()) << "open table '" << name << "' needs a doc line (it is the error HINT)";
+  tables_.emplace_back(std::move(name), std::move(doc));
+  return *this;
+}
+
+Schema& Schema::close_sections() {
+  sections_closed_ = true;
+  return *this;
+}
+
+bool Schema::is_table(std::string_view name) const {
+  for (const auto& [table, doc] : tables_)
+    if (table == name) return true;
+  return false;
 }
 
 const KeySpec* Schema::find(std::string_view key) const {

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/value.h"
@@ -30,13 +31,16 @@ struct KeySpec {
   bool max_exclusive = false;
   /// Allowed values (kString; for kStringList every item); empty = any.
   std::vector<std::string> one_of;
+  /// kList: the type every item must have (an int item of a float list is stored as a float);
+  /// nullopt = items of any type. min and max then bound every numeric item.
+  std::optional<ValueType> element_type;
 
   /// The rule as the user reads it: "optim.lr > 0", "0 <= optim.beta2 < 1",
   /// "model.loss in ["clip", "siglip"]", "each eval.tasks item in ["a", "b"]"; "" when the
   /// key has no rule.
   std::string rule() const;
-  /// True when `value` (which must have this key's type) satisfies min, max and one_of.
-  /// NaN satisfies no bound.
+  /// True when `value` (which must have this key's type) satisfies min, max and one_of (for a
+  /// list, every item does, and has element_type). NaN satisfies no bound.
   bool satisfied_by(const Value& value) const;
   bool required() const { return !default_value.has_value(); }
   /// The key's section, "" for top-level keys.
@@ -65,6 +69,18 @@ class Schema {
                      std::vector<std::string> one_of = {});
   Schema& add_string_list(std::string key, std::optional<std::vector<std::string>> default_value,
                           std::string doc, std::vector<std::string> one_of = {});
+  /// A list of `element_type` items (kBool, kInt, kFloat or kString), e.g. [1e15, 1e16].
+  Schema& add_list(std::string key, ValueType element_type, std::optional<ValueList> default_value, std::string doc,
+                   std::optional<double> min = std::nullopt, std::optional<double> max = std::nullopt);
+
+  /// An open table: every key below `name` ([axes] model.config = [...] is "model.config" of
+  /// table "axes") is accepted as written, with the natural type of its TOML value, and kept in
+  /// file order for the caller to check (Document::table). `doc` is the hint of errors about it.
+  Schema& add_table(std::string name, std::string doc);
+  /// A file whose top-level tables must all be sections or tables of the schema: an unknown one is
+  /// reported once ("unknown section or key 'axis'. HINT: did you mean [axes]?") instead of once
+  /// per key inside it.
+  Schema& close_sections();
 
   /// The spec of `key`, nullptr when the key is not declared.
   const KeySpec* find(std::string_view key) const;
@@ -76,11 +92,18 @@ class Schema {
   std::vector<std::string> sections() const;
   /// True when `name` is a section or a parent of one ("model" when "model.vision.width" exists).
   bool is_section(std::string_view name) const;
+  /// The open tables, in declaration order (name, doc).
+  const std::vector<std::pair<std::string, std::string>>& tables() const { return tables_; }
+  /// True when `name` is an open table.
+  bool is_table(std::string_view name) const;
+  bool sections_closed() const { return sections_closed_; }
 
  private:
   std::vector<KeySpec> keys_;
   std::map<std::string, std::size_t, std::less<>> index_;
   std::set<std::string, std::less<>> prefixes_;  // every proper dotted prefix of a key
+  std::vector<std::pair<std::string, std::string>> tables_;
+  bool sections_closed_ = false;
 };
 
 }  // namespace clipscale::config

@@ -14,6 +14,7 @@ std::string_view type_name(ValueType type) {
     case ValueType::kFloat: return "float";
     case ValueType::kString: return "string";
     case ValueType::kStringList: return "string list";
+    case ValueType::kList: return "list";
   }
   return "unknown";
 }
@@ -88,16 +89,49 @@ std::string format_value(const Value& value) {
           return format_float(v);
         } else if constexpr (std::is_same_v<T, std::string>) {
           return format_string(v);
-        } else {
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
           std::string out = "[";
           for (size_t i = 0; i < v.size(); ++i) {
             if (i > 0) out += ", ";
             out += format_string(v[i]);
           }
           return out + "]";
+        } else {
+          std::string out = "[";
+          for (size_t i = 0; i < v.size(); ++i) {
+            if (i > 0) out += ", ";
+            out += format_value(v[i]);
+          }
+          return out + "]";
         }
       },
       value);
+}
+
+std::optional<Value> convert_value(const Value& value, ValueType type) {
+  const ValueType from = type_of(value);
+  if (from == type) return value;
+  if (type == ValueType::kFloat && from == ValueType::kInt) return Value{static_cast<double>(std::get<int64_t>(value))};
+  if (type == ValueType::kList && from == ValueType::kStringList) {
+    ValueList items;
+    for (const std::string& s : std::get<std::vector<std::string>>(value)) items.emplace_back(s);
+    return Value{std::move(items)};
+  }
+  if (type == ValueType::kStringList && from == ValueType::kList) {
+    std::vector<std::string> items;
+    for (const Value& item : std::get<ValueList>(value)) {
+      const auto* s = std::get_if<std::string>(&item);
+      if (s == nullptr) return std::nullopt;
+      items.push_back(*s);
+    }
+    return Value{std::move(items)};
+  }
+  return std::nullopt;
+}
+
+std::optional<ValueList> list_items(const Value& value) {
+  if (type_of(value) != ValueType::kList && type_of(value) != ValueType::kStringList) return std::nullopt;
+  return std::get<ValueList>(*convert_value(value, ValueType::kList));
 }
 
 }  // namespace clipscale::config

@@ -1,90 +1,37 @@
-// Evaluation tasks by name, as run configs list them (eval.tasks = ["zeroshot_shape", "icons_emoji"]):
-//   * the built-in synthetic tasks "zeroshot_shape", "zeroshot_color" and "retrieval"
-//     (synth_tasks.h; sizes from eval.zeroshot_size / eval.retrieval_size);
-//   * a task file "<tasks_dir>/<name>.toml" (tasks_dir: $CLIPSCALE_EVAL_DIR, else
-//     experiments/evals), or a path ending in ".toml" whose stem is the task's name.
-//
-// A task file (schema_version 1):
-//   schema_version = 1
-//   kind = "zeroshot"                 # or "retrieval"
-//   description = "..."               # optional, one line
-//   source = "shards:${CLIPSCALE_DATA:-results/data}/icons/eval/icons_emoji.tar"
-//   label = "json:label"              # zeroshot: where a sample's class name is: "json:<field>" of
-//                                     # key.json, or "txt" (the caption); default "json:label"
-//   classes = ["t-shirt", ...]        # zeroshot, optional: class names in label order; default:
-//                                     # the sorted distinct labels found in the data
-//   templates = ["a photo of a {}."]  # zeroshot: prompts, "{}" is the class name
-//   max_samples = 0                   # optional: 0 uses every sample, else a fixed seeded choice
-//
-// Images go through the eval transform (resize + centre crop) at the model's image size; samples
-// that cannot be read are skipped with a warning. Retrieval pairs each image with its caption
-// (key.txt); identical captions form one group.
+// Evaluation tasks loaded by name (spec/eval_task_spec.h resolves and checks the names and task
+// files without LibTorch): the built-in synthetic tasks are drawn (data/synth_tasks.h), task files
+// name tar shards whose images go through the eval transform (resize + centre crop) at the
+// model's image size; samples that cannot be read are skipped with a warning. Retrieval pairs each
+// image with its caption (key.txt); identical captions form one group.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "data/sample_source.h"
-#include "data/synth_tasks.h"
+#include "data/eval_task_data.h"
+#include "spec/eval_task_spec.h"
 
 namespace clipscale::data {
-
-inline constexpr int kEvalTaskSchemaVersion = 1;
-inline constexpr const char* kDefaultEvalTasksDir = "experiments/evals";
-
-enum class EvalTaskKind { kZeroShot, kRetrieval };
-
-/// A task as its file (or the built-in table) describes it; nothing loaded yet.
-struct EvalTaskSpec {
-  std::string name;
-  EvalTaskKind kind = EvalTaskKind::kZeroShot;
-  std::string file;                    ///< "" for built-in tasks
-  std::string source;                  ///< "synth:shapes" for built-in tasks
-  std::string label = "json:label";
-  std::vector<std::string> classes;
-  std::vector<std::string> templates;
-  int64_t max_samples = 0;
-  std::string description;
-};
 
 struct EvalTaskOptions {
   int64_t image_size = 32;        ///< the model's input size
   uint64_t synth_seed = 0;        ///< data.pool_seed, for the built-in tasks
   int64_t zeroshot_size = 1200;   ///< images per built-in zero-shot task
   int64_t retrieval_size = 1000;  ///< pairs in the built-in retrieval task
-  std::string tasks_dir;          ///< "" → $CLIPSCALE_EVAL_DIR or kDefaultEvalTasksDir
+  std::string tasks_dir;          ///< "" → $CLIPSCALE_EVAL_DIR or spec::kDefaultEvalTasksDir
 };
 
 /// A loaded task: `zero_shot` or `retrieval` is filled, as `kind` says.
 struct EvalTask {
   std::string name;
-  EvalTaskKind kind = EvalTaskKind::kZeroShot;
+  spec::EvalTaskKind kind = spec::EvalTaskKind::kZeroShot;
   ZeroShotTask zero_shot;
   RetrievalTask retrieval;
 };
 
-/// The directory task names are looked up in: `tasks_dir`, else $CLIPSCALE_EVAL_DIR, else
-/// kDefaultEvalTasksDir.
-std::string eval_tasks_dir(const std::string& tasks_dir = "");
-
-/// Resolves and parses `name` (reads only the .toml). Throws core::UserError: an unknown name
-/// (listing the known ones), or "file:line: key = value violates rule. HINT: ..." for a bad file.
-EvalTaskSpec find_eval_task(const std::string& name, const std::string& tasks_dir = "");
-
-/// find_eval_task as a config check: nullopt when `name` resolves to a valid task.
-std::optional<SpecProblem> check_eval_task(const std::string& name, const std::string& tasks_dir = "");
-
-/// Built-in task names and the stems of the .toml files in the tasks directory, sorted.
-std::vector<std::string> known_eval_tasks(const std::string& tasks_dir = "");
-
-/// The task file of `spec` (the inverse of find_eval_task for a task file), with `comment` as
-/// leading "# " lines; converters write their tasks with it.
-std::string eval_task_toml(const EvalTaskSpec& spec, const std::string& comment);
-
-/// Loads `name`'s images and labels (or captions). Throws core::UserError when its data is
-/// missing, a label is not one of `classes`, or no sample is usable.
+/// Loads `name`'s images and labels (or captions). Throws core::UserError when the name or task
+/// file is bad (spec::find_eval_task), its data is missing, a label is not one of `classes`, or
+/// no sample is usable.
 EvalTask load_eval_task(const std::string& name, const EvalTaskOptions& options);
 
 }  // namespace clipscale::data

@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
-
 #include "core/error.h"
-#include "data/shard_pattern.h"
+#include "spec/shard_pattern.h"
+#include "spec/source_spec.h"
 #include "data/shard_source.h"
 #include "data/synth_shapes.h"
 
@@ -37,53 +36,18 @@ class SynthSource final : public SampleSource {
   uint64_t pool_size_;
 };
 
-constexpr const char* kShardsScheme = "shards:";
-constexpr const char* kSourceHint =
-    "the built-in pool is \"synth:shapes\"; tar shards are \"shards:dir/{00000..00099}.tar\" "
-    "(`clipscale data synth|iconify` make some)";
-
-bool is_shards(const std::string& spec) { return spec.rfind(kShardsScheme, 0) == 0; }
-
 }  // namespace
 
-SpecProblem SpecProblem::from_error(const std::string& message, const std::string& rule) {
-  const size_t hint = message.find(" HINT: ");
-  std::string what = message.substr(0, hint);
-  if (!what.empty() && what.back() == '.') what.pop_back();
-  std::string how = hint == std::string::npos ? "see README, Real data" : message.substr(hint + 7);
-  if (!how.empty() && how.back() == '.') how.pop_back();
-  return {rule + " (" + what + ")", how};
-}
-
-std::optional<SpecProblem> check_source_spec(const std::string& spec) {
-  if (spec == "synth:shapes") return std::nullopt;
-  if (!is_shards(spec)) return SpecProblem{"a known source (synth:shapes or shards:PATTERN)", kSourceHint};
-  std::vector<std::string> shards;
-  try {
-    shards = expand_shard_pattern(spec.substr(std::string(kShardsScheme).size()), "data.source");
-  } catch (const core::UserError& e) {
-    return SpecProblem::from_error(e.what(), "a valid shard pattern");
-  }
-  for (const auto& shard : shards) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(shard, ec))
-      return SpecProblem{"every shard exists (" + shard + " does not, or is not a file; " + std::to_string(shards.size()) +
-                             " shards in the pattern)",
-                         "make the pool first (README, Real data) or fix the pattern"};
-  }
-  return std::nullopt;
-}
-
 std::unique_ptr<SampleSource> open_source(const SourceOptions& options) {
-  if (is_shards(options.spec)) {
+  if (spec::is_shards_source(options.spec)) {
     ShardSourceOptions shard_options;
-    shard_options.pattern = options.spec.substr(std::string(kShardsScheme).size());
-    shard_options.shards = expand_shard_pattern(shard_options.pattern, "data.source");
+    shard_options.pattern = spec::shard_pattern_of(options.spec);
+    shard_options.shards = spec::expand_shard_pattern(shard_options.pattern, "data.source");
     shard_options.image_size = options.image_size;
     shard_options.max_samples = options.pool_size;
     return std::make_unique<ShardSource>(std::move(shard_options));
   }
-  if (options.spec == "synth:shapes") {
+  if (options.spec == spec::kSynthShapesSource) {
     if (options.pool_size == 0 || options.pool_size > kEvalIdBase)
       throw core::UserError("data.pool_size = " + std::to_string(options.pool_size) +
                             " violates 0 < pool_size <= 2^62. HINT: the default 2^32 is effectively unlimited.");
@@ -93,7 +57,18 @@ std::unique_ptr<SampleSource> open_source(const SourceOptions& options) {
     synth.seed = options.seed;
     return std::make_unique<SynthSource>(synth, options.pool_size);
   }
-  throw core::UserError("data.source = \"" + options.spec + "\" is not a known source. HINT: " + kSourceHint + ".");
+  throw core::UserError("data.source = \"" + options.spec + "\" is not a known source. HINT: " + spec::kSourceHint + ".");
+}
+
+
+SourceOptions source_options(const spec::RunConfig::Data& data, int64_t image_size) {
+  SourceOptions options;
+  options.spec = data.source;
+  options.image_size = image_size;
+  options.noise_fraction = data.noise_fraction;
+  options.pool_size = static_cast<uint64_t>(data.pool_size);
+  options.seed = static_cast<uint64_t>(data.pool_seed);
+  return options;
 }
 
 }  // namespace clipscale::data

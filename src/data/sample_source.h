@@ -4,11 +4,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "data/bad_sample.h"
+#include "spec/run_config.h"
 
 namespace clipscale::data {
 
@@ -56,7 +56,7 @@ class SampleSource {
 ///                       key.jpg|jpeg|png + key.txt (+ key.json), images resized to
 ///                       `image_size`; `pool_size` caps the pool to its first samples.
 /// An unknown scheme, a bad pattern or a missing shard throws core::UserError naming data.source
-/// with a HINT.
+/// with a HINT (spec::check_source_spec checks the same without opening anything).
 struct SourceOptions {
   std::string spec = "synth:shapes";
   int64_t image_size = 32;
@@ -66,17 +66,7 @@ struct SourceOptions {
 };
 std::unique_ptr<SampleSource> open_source(const SourceOptions& options);
 
-/// What is wrong with a config value, for config::Document::violation.
-struct SpecProblem {
-  std::string rule;  ///< e.g. "a known source (synth:shapes or shards:PATTERN)"
-  std::string hint;
-
-  /// From a UserError message "<what>. HINT: <hint>": rule "<rule> (<what>)" and its hint.
-  static SpecProblem from_error(const std::string& message, const std::string& rule);
-};
-
-/// Checks a data.source string without reading any shard: the scheme, the pattern's syntax and
-/// that every shard file exists. nullopt when it is fine.
-std::optional<SpecProblem> check_source_spec(const std::string& spec);
+/// The source of a run config's [data] section at the model's image size.
+SourceOptions source_options(const spec::RunConfig::Data& data, int64_t image_size);
 
 }  // namespace clipscale::data

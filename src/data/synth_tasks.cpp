@@ -74,11 +74,6 @@ RetrievalTask make_retrieval_task(const SynthShapes& synth, int64_t count) {
   return task;
 }
 
-const std::vector<std::string>& synth_task_names() {
-  static const std::vector<std::string> kNames = {"zeroshot_shape", "zeroshot_color", "retrieval"};
-  return kNames;
-}
-
 ZeroShotTask make_zero_shot_task(const SynthShapes& synth, const std::string& name, int64_t count) {
   if (name == "zeroshot_shape") return make_shape_task(synth, count);
   if (name == "zeroshot_color") return make_color_task(synth, count);

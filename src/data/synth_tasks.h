@@ -1,34 +1,19 @@
-// Evaluation tasks drawn from synth:shapes' evaluation id range (disjoint from training ids):
+// The built-in evaluation tasks (spec::builtin_eval_task_names()), drawn from synth:shapes' evaluation
+// id range (disjoint from training ids):
 //  * zero-shot shape classification: 6 classes, every object in the image has the class's shape;
 //  * zero-shot colour classification: 8 classes, every object has the class's colour;
 //  * image↔text retrieval: clean captions, 1:1 pairs; identical captions form one group, and a
 //    retrieved item counts as a hit if it is any member of the query's group.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "data/eval_task_data.h"
 #include "data/synth_shapes.h"
 
 namespace clipscale::data {
-
-struct ZeroShotTask {
-  std::string name;                      ///< e.g. "zeroshot_shape"
-  std::vector<std::string> class_names;  ///< C names
-  std::vector<std::string> templates;    ///< prompts with "{}" where the class name goes
-  at::Tensor images;                     ///< [N, 3, S, S] normalised
-  at::Tensor labels;                     ///< [N] int64 class indices
-};
-
-struct RetrievalTask {
-  std::string name;                   ///< e.g. "retrieval"
-  at::Tensor images;                  ///< [N, 3, S, S] normalised
-  std::vector<std::string> captions;  ///< N captions; caption i describes image i
-  at::Tensor groups;                  ///< [N] int64: pairs with identical captions share a group
-};
 
 /// Balanced zero-shot shape task of `count` images (class i % 6).
 ZeroShotTask make_shape_task(const SynthShapes& synth, int64_t count);
@@ -40,8 +25,5 @@ RetrievalTask make_retrieval_task(const SynthShapes& synth, int64_t count);
 /// A zero-shot task by name ("zeroshot_shape" or "zeroshot_color"); unknown names throw
 /// core::UserError with the list of known tasks.
 ZeroShotTask make_zero_shot_task(const SynthShapes& synth, const std::string& name, int64_t count);
-
-/// Names of every built-in task.
-const std::vector<std::string>& synth_task_names();
 
 }  // namespace clipscale::data

@@ -9,7 +9,7 @@
 
 namespace clipscale::model {
 
-VisionTransformerImpl::VisionTransformerImpl(const VisionConfig& config_, int64_t embed_dim, bool quick_gelu)
+VisionTransformerImpl::VisionTransformerImpl(const spec::VisionConfig& config_, int64_t embed_dim, bool quick_gelu)
     : config(config_) {
   const int64_t width = config.width;
   const double scale = 1.0 / std::sqrt(static_cast<double>(width));
@@ -42,10 +42,10 @@ at::Tensor VisionTransformerImpl::forward(const at::Tensor& images) {
   return torch::matmul(x, proj);
 }
 
-ClipModelImpl::ClipModelImpl(const ClipConfig& config) : config_(config) {
+ClipModelImpl::ClipModelImpl(const spec::ClipConfig& config) : config_(config) {
   std::string error;
   CLIPSCALE_CHECK(config.is_valid(&error)) << error;
-  const TextConfig& text = config.text;
+  const spec::TextConfig& text = config.text;
   positional_embedding = register_parameter("positional_embedding", torch::empty({text.context_length, text.width}));
   text_projection = register_parameter("text_projection", torch::empty({text.width, config.embed_dim}));
   logit_scale = register_parameter("logit_scale", torch::full({}, config.init_logit_scale));

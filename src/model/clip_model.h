@@ -15,7 +15,7 @@
 
 #include <utility>
 
-#include "model/model_config.h"
+#include "spec/model_config.h"
 #include "model/transformer.h"
 
 namespace clipscale::model {
@@ -25,7 +25,7 @@ namespace clipscale::model {
 /// class token, then x @ proj.
 class VisionTransformerImpl : public torch::nn::Module {
  public:
-  VisionTransformerImpl(const VisionConfig& config, int64_t embed_dim, bool quick_gelu);
+  VisionTransformerImpl(const spec::VisionConfig& config, int64_t embed_dim, bool quick_gelu);
   /// images: [B, 3, H, W] normalised floats -> [B, E] (not normalised).
   at::Tensor forward(const at::Tensor& images);
 
@@ -36,14 +36,14 @@ class VisionTransformerImpl : public torch::nn::Module {
   torch::nn::LayerNorm ln_pre{nullptr};
   Transformer transformer{nullptr};
   torch::nn::LayerNorm ln_post{nullptr};
-  VisionConfig config;
+  spec::VisionConfig config;
 };
 TORCH_MODULE(VisionTransformer);
 
 class ClipModelImpl : public torch::nn::Module {
  public:
   /// Builds the model with OpenCLIP's initialisation, drawing from torch's global generator.
-  explicit ClipModelImpl(const ClipConfig& config);
+  explicit ClipModelImpl(const spec::ClipConfig& config);
 
   /// [B, 3, H, W] -> [B, E], not normalised.
   at::Tensor encode_image(const at::Tensor& images);
@@ -52,7 +52,7 @@ class ClipModelImpl : public torch::nn::Module {
   /// L2-normalised fp32 image and text features ([B, E] each).
   std::pair<at::Tensor, at::Tensor> forward(const at::Tensor& images, const at::Tensor& tokens);
 
-  const ClipConfig& config() const { return config_; }
+  const spec::ClipConfig& config() const { return config_; }
 
   at::Tensor positional_embedding;  ///< [ctx, Wt]
   at::Tensor text_projection;       ///< [Wt, E]
@@ -65,7 +65,7 @@ class ClipModelImpl : public torch::nn::Module {
 
  private:
   void init_text_parameters();
-  ClipConfig config_;
+  spec::ClipConfig config_;
   at::Tensor attn_mask_;  ///< causal [ctx, ctx]; non-persistent, not a parameter or buffer
 };
 TORCH_MODULE(ClipModel);

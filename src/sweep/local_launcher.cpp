@@ -21,6 +21,7 @@
 #include "io/run_file.h"
 #include "io/table_file.h"
 #include "sweep/throughput.h"
+#include "sweep/log_tail.h"
 
 namespace clipscale::sweep {
 namespace {

@@ -48,10 +48,6 @@ std::string indent(const std::string& text) {
 
 }  // namespace
 
-double PlannedRun::compute() const {
-  return 3.0 * resolved.flops_per_sample * static_cast<double>(resolved.samples_seen);
-}
-
 std::vector<std::string> Plan::train_overrides(const PlannedRun& run) const {
   std::vector<std::string> out = run.overrides;
   out.push_back("run.output_dir=" + config::format_string(output_dir));
@@ -139,8 +135,12 @@ Plan make_plan(const SweepSpec& spec, const RunResolver& resolver, const std::st
     if (it != plan.runs.front().resolved.values.end()) plan.output_dir = std::get<std::string>(it->second);
   }
   if (plan.output_dir.empty()) plan.output_dir = "results";
-  plan.layout.root = plan.output_dir + "/" + spec.name;
+  plan.layout = spec::ResultsLayout::of(plan.output_dir, spec.name);
   return plan;
+}
+
+Plan make_plan(const SweepSpec& spec, const std::string& output_dir) {
+  return make_plan(spec, spec::RunConfigResolver(), output_dir);
 }
 
 }  // namespace clipscale::sweep

@@ -9,6 +9,7 @@
 #include "io/run_file.h"
 #include "sweep/json_values.h"
 #include "sweep/process.h"
+#include "sweep/log_tail.h"
 
 namespace clipscale::sweep {
 namespace {
@@ -66,7 +67,7 @@ RunProgress read_run_progress(const std::string& path) {
   return progress;
 }
 
-std::optional<SlurmJobs> read_slurm_jobs(const SweepLayout& layout) {
+std::optional<SlurmJobs> read_slurm_jobs(const spec::ResultsLayout& layout) {
   std::ifstream jobs(layout.slurm_jobs_file());
   if (!jobs) return std::nullopt;
   SlurmJobs out;

@@ -47,7 +47,7 @@ struct SlurmJobs {
 };
 
 /// Reads slurm/jobs.tsv and slurm/runs.tsv; nullopt when the sweep was never submitted.
-std::optional<SlurmJobs> read_slurm_jobs(const SweepLayout& layout);
+std::optional<SlurmJobs> read_slurm_jobs(const spec::ResultsLayout& layout);
 
 struct StatusOptions {
   bool query_slurm = true;           ///< ask squeue when the sweep has SLURM jobs

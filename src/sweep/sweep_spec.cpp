@@ -2,13 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <map>
 #include <optional>
 #include <set>
-#include <tuple>
-
-#include <toml++/toml.h>
 
 #include "config/did_you_mean.h"
 #include "core/error.h"
@@ -16,96 +12,15 @@
 namespace clipscale::sweep {
 namespace {
 
-const std::vector<std::string> kSections = {"sweep", "axes", "zip", "filter", "launch"};
-
-// A problem with the line it is reported at (problems are sorted by line).
-struct Problem {
-  int line;
-  std::string text;
-};
-
 std::string with_hint(std::string line, const std::string& hint) {
   line += " HINT: " + hint;
   if (!hint.empty() && hint.back() != '.' && hint.back() != '?') line += '.';
   return line;
 }
 
-int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
-
-// The node as a value of `type` (an int also reads as a float), or nullopt.
-std::optional<config::Value> convert(const toml::node& node, config::ValueType type) {
-  switch (type) {
-    case config::ValueType::kBool:
-      if (const auto* v = node.as_boolean()) return config::Value{v->get()};
-      break;
-    case config::ValueType::kInt:
-      if (const auto* v = node.as_integer()) return config::Value{v->get()};
-      break;
-    case config::ValueType::kFloat:
-      if (const auto* v = node.as_floating_point()) return config::Value{v->get()};
-      if (const auto* v = node.as_integer()) return config::Value{static_cast<double>(v->get())};
-      break;
-    case config::ValueType::kString:
-      if (const auto* v = node.as_string()) return config::Value{v->get()};
-      break;
-    case config::ValueType::kStringList:
-      if (const auto* array = node.as_array()) {
-        std::vector<std::string> items;
-        for (const toml::node& item : *array) {
-          if (!item.is_string()) return std::nullopt;
-          items.push_back(item.as_string()->get());
-        }
-        return config::Value{std::move(items)};
-      }
-      break;
-  }
-  return std::nullopt;
-}
-
-// The node as the user wrote it, roughly (for messages).
-std::string render(const toml::node& node) {
-  if (const auto* v = node.as_string()) return config::format_string(v->get());
-  if (const auto* v = node.as_integer()) return std::to_string(v->get());
-  if (const auto* v = node.as_floating_point()) return config::format_float(v->get());
-  if (const auto* v = node.as_boolean()) return v->get() ? "true" : "false";
-  if (node.is_array()) return "[...]";
-  if (node.is_table()) return "{...}";
-  return "a date or time";
-}
-
-// A key of a TOML table with its value and position.
-struct Entry {
-  std::string key;
-  const toml::node* node;
-  int line;
-  int column;
-};
-
-// The entries of `table` in file order (toml++ iterates tables in key order).
-std::vector<Entry> in_file_order(const toml::table& table) {
-  std::vector<Entry> out;
-  for (auto&& [k, node] : table) {
-    out.push_back({std::string(k.str()), &node, static_cast<int>(k.source().begin.line),
-                   static_cast<int>(k.source().begin.column)});
-  }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Entry& a, const Entry& b) { return std::tie(a.line, a.column) < std::tie(b.line, b.column); });
-  return out;
-}
-
-// Leaves of [axes] with their dotted keys ([axes] model.config = [...] nests a table "model"),
-// in file order.
-void flatten_axes(const toml::table& table, const std::string& prefix, std::vector<Entry>& out) {
-  for (const Entry& e : in_file_order(table)) {
-    const std::string key = prefix.empty() ? e.key : prefix + "." + e.key;
-    if (const toml::table* sub = e.node->as_table()) {
-      flatten_axes(*sub, key, out);
-    } else {
-      out.push_back({key, e.node, e.line, e.column});
-    }
-  }
-}
-
+// Reads a sweep file with config::Document (the one TOML reader): [sweep], [filter] and [launch]
+// are schema keys, [axes] and [zip] open tables whose keys are checked here against the run-config
+// schema. Every problem is collected and reported at once, sorted by line.
 class SpecReader {
  public:
   SpecReader(const std::string& path, const config::Schema& run_schema) : path_(path), run_schema_(run_schema) {}
@@ -113,37 +28,19 @@ class SpecReader {
   SweepSpec read() {
     SweepSpec spec;
     spec.path = path_;
-    std::optional<toml::table> table = parse();
-    std::vector<std::string> foreign = {"axes", "zip"};
-    if (table) {
-      for (auto&& [k, node] : *table) {
-        const std::string name(k.str());
-        if (std::find(kSections.begin(), kSections.end(), name) != kSections.end()) continue;
-        foreign.push_back(name);
-        const auto close = config::did_you_mean(name, kSections);
-        report(static_cast<int>(k.source().begin.line),
-               with_hint(where(static_cast<int>(k.source().begin.line)) + ": unknown section or key '" + name + "'.",
-                         close ? "did you mean [" + *close + "]?"
-                               : "a sweep file has the sections [sweep], [axes], [zip], [filter] and [launch]"));
-      }
-    }
-    try {
-      spec.settings = config::Document::load(sweep_file_schema(), path_, {}, foreign);
-    } catch (const core::UserError& e) {
-      add_lines(e.what());
-    }
-    if (table) {
-      read_axes(*table, spec);
-      read_zip(*table, spec);
-      check_repeats(spec);
-      read_filter_rules(*table, spec);
-    }
-    if (spec.settings) read_settings(spec);
+    std::vector<config::Problem> problems;
+    spec.settings = config::Document::load(sweep_file_schema(), path_, {}, {}, &problems);
+    for (config::Problem& p : problems) report(p.line, std::move(p.text));
+    read_axes(spec);
+    read_zip(spec);
+    check_repeats(spec);
+    read_filter_rules(spec);
+    read_settings(spec);
     if (!problems_.empty()) {
       std::stable_sort(problems_.begin(), problems_.end(),
-                       [](const Problem& a, const Problem& b) { return a.line < b.line; });
+                       [](const config::Problem& a, const config::Problem& b) { return a.line < b.line; });
       std::string message;
-      for (const Problem& p : problems_) message += (message.empty() ? "" : "\n") + p.text;
+      for (const config::Problem& p : problems_) message += (message.empty() ? "" : "\n") + p.text;
       throw core::UserError(message);
     }
     return spec;
@@ -152,32 +49,6 @@ class SpecReader {
  private:
   std::string where(int line) const { return path_ + ":" + std::to_string(line); }
   void report(int line, std::string text) { problems_.push_back({line, std::move(text)}); }
-
-  // The Document's own message lines, kept at their "path:line:" position when they have one.
-  void add_lines(const std::string& message) {
-    size_t start = 0;
-    while (start <= message.size()) {
-      size_t end = message.find('\n', start);
-      if (end == std::string::npos) end = message.size();
-      const std::string line = message.substr(start, end - start);
-      int at = 0;
-      if (line.rfind(path_ + ":", 0) == 0) at = std::atoi(line.c_str() + path_.size() + 1);
-      if (!line.empty()) report(at, line);
-      start = end + 1;
-    }
-  }
-
-  // The TOML table, or nullopt when the file can't be read or parsed (Document::load reports why).
-  std::optional<toml::table> parse() const {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in || std::filesystem::is_directory(path_)) return std::nullopt;
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    try {
-      return toml::parse(text, path_);
-    } catch (const toml::parse_error&) {
-      return std::nullopt;
-    }
-  }
 
   // The spec an axis key's values must satisfy: the run schema's, or the launch setting's.
   const config::KeySpec* axis_spec(const std::string& key, int line) {
@@ -205,44 +76,30 @@ class SpecReader {
     return spec;
   }
 
-  void read_axes(const toml::table& table, SweepSpec& spec) {
-    const toml::node* axes = table.get("axes");
-    if (axes == nullptr) return;
-    if (!axes->is_table()) {
-      report(line_of(*axes), with_hint(where(line_of(*axes)) + ": axes must be a section.",
-                                       "write [axes] followed by lines key = [value, ...]"));
-      return;
-    }
-    std::vector<Entry> leaves;
-    flatten_axes(*axes->as_table(), "", leaves);
-    // Nested tables ([axes.model]) come after their parent's keys in the file but sort by line.
-    std::stable_sort(leaves.begin(), leaves.end(), [](const Entry& a, const Entry& b) {
-      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
-    for (const Entry& leaf : leaves) {
-      const std::string& key = leaf.key;
-      const toml::node* node = leaf.node;
-      const int line = leaf.line;
+  void read_axes(SweepSpec& spec) {
+    for (const config::TableEntry& entry : spec.settings->table("axes")) {
+      const std::string& key = entry.key;
+      const int line = entry.source.line;
       const config::KeySpec* key_spec = axis_spec(key, line);
       if (key_spec == nullptr) continue;
-      const toml::array* values = node->as_array();
       const std::string example = key_spec->type == config::ValueType::kStringList ? "[[\"a\"], [\"a\", \"b\"]]"
                                   : key_spec->type == config::ValueType::kString   ? "[\"a\", \"b\"]"
                                                                                    : "[1, 2]";
-      if (values == nullptr || values->empty()) {
-        report(line, with_hint(where(line) + ": axes." + key + " = " + (values ? "[]" : render(*node)) +
+      const std::optional<config::ValueList> values = config::list_items(entry.value);
+      if (!values || values->empty()) {
+        report(line, with_hint(where(line) + ": axes." + key + " = " + config::format_value(entry.value) +
                                    " is not a list of values.",
                                "an axis lists the values the runs take, e.g. " + key + " = " + example));
         continue;
       }
       Axis axis{key, {}, line};
       for (size_t i = 0; i < values->size(); ++i) {
-        const toml::node& item = *values->get(i);
-        const int item_line = line_of(item) > 0 ? line_of(item) : line;
+        const config::Value& item = (*values)[i];
+        const int item_line = i < entry.item_lines.size() && entry.item_lines[i] > 0 ? entry.item_lines[i] : line;
         const std::string at = where(item_line) + ": axes." + key + "[" + std::to_string(i) + "] = ";
-        std::optional<config::Value> value = convert(item, key_spec->type);
+        std::optional<config::Value> value = config::convert_value(item, key_spec->type);
         if (!value) {
-          report(item_line, with_hint(at + render(item) + " is not " +
+          report(item_line, with_hint(at + config::format_value(item) + " is not " +
                                           (key_spec->type == config::ValueType::kInt ? "an " : "a ") +
                                           std::string(config::type_name(key_spec->type)) + ".",
                                       "write the axis as " + key + " = " + example));
@@ -259,19 +116,13 @@ class SpecReader {
     }
   }
 
-  void read_zip(const toml::table& table, SweepSpec& spec) {
-    const toml::node* zip = table.get("zip");
-    if (zip == nullptr) return;
+  void read_zip(SweepSpec& spec) {
     const std::string hint = "write [zip] followed by name = [\"axis.key\", \"other.key\"]";
-    if (!zip->is_table()) {
-      report(line_of(*zip), with_hint(where(line_of(*zip)) + ": zip must be a section.", hint));
-      return;
-    }
     std::set<std::string> zipped;
-    for (const Entry& entry : in_file_order(*zip->as_table())) {
-      const int line = entry.line;
+    for (const config::TableEntry& entry : spec.settings->table("zip")) {
+      const int line = entry.source.line;
       const std::string at = where(line) + ": zip." + entry.key;
-      const auto keys = convert(*entry.node, config::ValueType::kStringList);
+      const auto keys = config::convert_value(entry.value, config::ValueType::kStringList);
       if (!keys || std::get<std::vector<std::string>>(*keys).empty()) {
         report(line, with_hint(at + " is not a list of axis keys.", hint));
         continue;
@@ -328,25 +179,21 @@ class SpecReader {
     }
   }
 
-  // The skip_if rules, read from the TOML so that they are checked even when another setting is
-  // wrong (the Document then has no values); a skip_if that is not a string list is reported by
-  // the Document.
-  void read_filter_rules(const toml::table& table, SweepSpec& spec) {
-    const toml::node* node = table.at_path("filter.skip_if").node();
-    const toml::array* rules = node ? node->as_array() : nullptr;
-    if (rules == nullptr || !convert(*node, config::ValueType::kStringList)) return;
+  // The skip_if rules, each reported at its own line.
+  void read_filter_rules(SweepSpec& spec) {
+    const config::Document& doc = *spec.settings;
     std::map<std::string, FilterType> types = derived_filter_names();
     for (const config::KeySpec& key : run_schema_.keys()) {
       types[key.key] = key.type == config::ValueType::kBool                                          ? FilterType::kBool
                        : key.type == config::ValueType::kInt || key.type == config::ValueType::kFloat ? FilterType::kNumber
                                                                                                       : FilterType::kString;
     }
-    for (size_t i = 0; i < rules->size(); ++i) {
-      const toml::node& rule = *rules->get(i);
-      const int line = line_of(rule) > 0 ? line_of(rule) : line_of(*node);
+    const auto& rules = doc.get_string_list("filter.skip_if");
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const int line = doc.item_source("filter.skip_if", i).line;
       try {
-        spec.filter.skip_if.push_back(FilterRule::parse(rule.as_string()->get(),
-                                                        where(line) + ": filter.skip_if[" + std::to_string(i) + "]", types));
+        spec.filter.skip_if.push_back(
+            FilterRule::parse(rules[i], where(line) + ": filter.skip_if[" + std::to_string(i) + "]", types));
       } catch (const core::UserError& e) {
         report(line, e.what());
       }
@@ -381,7 +228,7 @@ class SpecReader {
 
   std::string path_;
   const config::Schema& run_schema_;
-  std::vector<Problem> problems_;
+  std::vector<config::Problem> problems_;
 };
 
 }  // namespace
@@ -415,7 +262,10 @@ const config::Schema& sweep_file_schema() {
         .add_string_list("launch.sbatch_args", std::vector<std::string>{},
                          "more sbatch options, one per item, e.g. [\"--qos=short\", \"--mem=8G\"]")
         .add_string("launch.sbatch_template", "",
-                    "array job script template (slurm/array.sbatch.in's placeholders); empty: the built-in one");
+                    "array job script template (slurm/array.sbatch.in's placeholders); empty: the built-in one")
+        .add_table("axes", "an axis lists the values the runs take, e.g. train.samples_seen = [32000, 64000]")
+        .add_table("zip", "write [zip] followed by name = [\"axis.key\", \"other.key\"]")
+        .close_sections();
     return s;
   }();
   return schema;

@@ -320,7 +320,7 @@ LoadedCheckpoint load_checkpoint(const std::string& dir) {
                           "results/<sweep>/checkpoints/<run_id>/final.");
   LoadedCheckpoint loaded;
   loaded.meta = read_checkpoint_meta(dir);
-  model::ClipConfig config = model::ClipConfig::from_file((root / "model_config.json").string());
+  spec::ClipConfig config = spec::ClipConfig::from_file((root / "model_config.json").string());
   if (!loaded.meta.model.empty()) config.name = loaded.meta.model;
   loaded.model = model::ClipModel(config);
   const std::string weights = (root / "model.safetensors").string();

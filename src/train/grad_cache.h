@@ -21,38 +21,13 @@
 
 #include "dist/communicator.h"
 #include "model/autocast.h"
+#include "train/loss.h"
 
 namespace clipscale::model {
 class ClipModelImpl;
 }
 
 namespace clipscale::train {
-
-enum class LossType {
-  kInfoNce,  ///< symmetric InfoNCE (CLIP)
-  kSigLip,   ///< sigmoid loss; the model needs a logit_bias
-};
-
-enum class LogitsMode {
-  kLocal,  ///< each rank computes B × N logits, labels offset by rank × B (OpenCLIP --local-loss)
-  kFull,   ///< every rank computes the whole N × N matrix (redundant; for comparison)
-};
-
-struct LossOptions {
-  LossType type = LossType::kInfoNce;
-  LogitsMode logits = LogitsMode::kLocal;  ///< InfoNCE only; SigLIP always scores local images
-};
-
-LossType parse_loss_type(const std::string& name);      ///< "infonce" | "siglip"
-LogitsMode parse_logits_mode(const std::string& name);  ///< "local" | "full"
-std::string loss_name(const LossOptions& options);      ///< e.g. "infonce-local"
-
-/// This rank's loss on its [B, E] features after gathering them over ranks with gradient. The
-/// mean over ranks equals the loss of one process holding the whole global batch, and so do the
-/// parameter gradients once they are averaged over ranks. `logit_scale` is the exponentiated
-/// scale; `logit_bias` is used by SigLIP only.
-at::Tensor distributed_loss(dist::Communicator& comm, const LossOptions& options, const at::Tensor& image,
-                            const at::Tensor& text, const at::Tensor& logit_scale, const at::Tensor& logit_bias);
 
 /// The towers: (images, tokens) → L2-normalised fp32 (image, text) features.
 using EmbedFn = std::function<std::pair<at::Tensor, at::Tensor>(const at::Tensor&, const at::Tensor&)>;

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -19,13 +18,17 @@
 #include "data/vocabulary.h"
 #include "dist/communicator.h"
 #include "dist/gradient_reducer.h"
-#include "eval/retrieval.h"
-#include "eval/zero_shot.h"
+#include "eval/evaluator.h"
 #include "io/run_file.h"
+#include "model/autocast.h"
 #include "model/clip_model.h"
-#include "model/flops.h"
+#include "spec/run_id.h"
 #include "text/bpe_tokenizer.h"
 #include "train/checkpoint.h"
+#include "train/grad_cache.h"
+#include "train/loss.h"
+#include "train/optimizer.h"
+#include "train/resume.h"
 
 namespace clipscale::train {
 namespace {
@@ -41,19 +44,9 @@ std::map<std::string, double> loader_metrics(const data::SkipCounts& excluded, c
   return out;
 }
 
-/// The run-file series of each evaluation task, and the loader group.
-std::vector<io::EvalTaskLayout> eval_layouts(const std::vector<std::string>& tasks) {
-  std::vector<io::EvalTaskLayout> out;
-  for (const auto& name : tasks) {
-    const data::EvalTaskSpec task = data::find_eval_task(name);  // a task file's name is its stem
-    if (task.kind == data::EvalTaskKind::kRetrieval) {
-      out.push_back({task.name,
-                     {"image_to_text_r1", "image_to_text_r5", "image_to_text_r10", "text_to_image_r1",
-                      "text_to_image_r5", "text_to_image_r10"}});
-    } else {
-      out.push_back({task.name, {"top1", "top5"}});
-    }
-  }
+/// The run-file series: each evaluation task's, and the loader group.
+std::vector<io::EvalTaskLayout> run_file_layouts(const std::vector<std::string>& tasks) {
+  std::vector<io::EvalTaskLayout> out = eval::eval_task_layouts(tasks);
   io::EvalTaskLayout loader{kLoaderGroup, {}};
   for (const auto& [name, value] : loader_metrics({}, {})) loader.metrics.push_back(name);
   out.push_back(loader);
@@ -73,62 +66,6 @@ void refuse_to_overwrite_done(const std::string& path) {
   if (status == io::kRunStatusDone)
     throw core::UserError("run file " + path + " already holds a finished run (status \"done\") of this config. " +
                           "HINT: delete it to train again, or change run.name or run.seed for another run.");
-}
-
-/// The evaluation tasks of a run, built once (they are deterministic) and scored at each eval.
-class Evaluator {
- public:
-  Evaluator(const TrainOptions& options, std::shared_ptr<const text::BpeTokenizer> tokenizer)
-      : tokenizer_(std::move(tokenizer)), precision_(options.precision) {
-    data::EvalTaskOptions task_options;
-    task_options.image_size = options.model.vision.image_size;
-    task_options.synth_seed = options.source.seed;
-    task_options.zeroshot_size = options.eval_zeroshot_size;
-    task_options.retrieval_size = options.eval_retrieval_size;
-    for (const auto& name : options.eval_tasks) {
-      data::EvalTask task = data::load_eval_task(name, task_options);
-      if (task.kind == data::EvalTaskKind::kRetrieval) {
-        retrieval_.push_back(std::move(task.retrieval));
-      } else {
-        zero_shot_.push_back(std::move(task.zero_shot));
-      }
-    }
-  }
-
-  std::map<std::string, std::map<std::string, double>> run(model::ClipModelImpl& model) const {
-    std::map<std::string, std::map<std::string, double>> results;
-    for (const auto& task : zero_shot_) {
-      const auto r = eval::evaluate_zero_shot(model, *tokenizer_, task, precision_);
-      results[task.name] = {{"top1", r.top1}, {"top5", r.top5}};
-    }
-    for (const auto& task : retrieval_) {
-      const auto r = eval::evaluate_retrieval(model, *tokenizer_, task, precision_);
-      results[task.name] = {{"image_to_text_r1", r.image_to_text_r1}, {"image_to_text_r5", r.image_to_text_r5},
-                            {"image_to_text_r10", r.image_to_text_r10}, {"text_to_image_r1", r.text_to_image_r1},
-                            {"text_to_image_r5", r.text_to_image_r5}, {"text_to_image_r10", r.text_to_image_r10}};
-    }
-    return results;
-  }
-
- private:
-  std::shared_ptr<const text::BpeTokenizer> tokenizer_;
-  model::Precision precision_;
-  std::vector<data::ZeroShotTask> zero_shot_;
-  std::vector<data::RetrievalTask> retrieval_;
-};
-
-void log_eval(int64_t samples, const std::map<std::string, std::map<std::string, double>>& results) {
-  std::string line = "eval @ " + std::to_string(samples) + " samples";
-  for (const auto& [task, metrics] : results) {
-    if (metrics.count("image_to_text_r1") > 0) {
-      line += fmt::format(" | {} i2t R@1 {:.3f} R@5 {:.3f} t2i R@1 {:.3f} R@5 {:.3f}", task,
-                          metrics.at("image_to_text_r1"), metrics.at("image_to_text_r5"),
-                          metrics.at("text_to_image_r1"), metrics.at("text_to_image_r5"));
-    } else {
-      line += fmt::format(" | {} top1 {:.3f} top5 {:.3f}", task, metrics.at("top1"), metrics.at("top5"));
-    }
-  }
-  spdlog::info("{}", line);
 }
 
 volatile std::sig_atomic_t g_stop_signal = 0;
@@ -159,76 +96,6 @@ class StopSignals {
   struct sigaction old_term_ {};
 };
 
-/// The newest complete training checkpoint of the run that reads back intact, checked on rank 0
-/// and agreed by broadcast (every rank sees the same shared directory).
-std::optional<std::pair<std::string, CheckpointMeta>> find_resume_point(const TrainOptions& options,
-                                                                        dist::Communicator& comm) {
-  const std::vector<std::string> candidates = complete_checkpoints(options.checkpoint_root());
-  at::Tensor chosen = torch::full({1}, -1, torch::kLong);
-  if (comm.rank() == 0) {
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      try {
-        verify_training_checkpoint(candidates[i]);
-        chosen.fill_(static_cast<int64_t>(i));
-        break;
-      } catch (const core::UserError& e) {
-        spdlog::warn("checkpoint {} cannot be used ({}); trying an older one", candidates[i], e.what());
-      }
-    }
-  }
-  comm.broadcast(chosen, 0);
-  const int64_t index = chosen.item<int64_t>();
-  if (index < 0) return std::nullopt;
-  CLIPSCALE_CHECK_LT(index, static_cast<int64_t>(candidates.size()))
-      << "rank " << comm.rank() << " sees fewer checkpoints in " << options.checkpoint_root() << " than rank 0";
-  return std::make_pair(candidates[static_cast<size_t>(index)],
-                        read_checkpoint_meta(candidates[static_cast<size_t>(index)]));
-}
-
-/// The rows of the run file up to a checkpoint, to carry into the resumed file.
-struct CarriedRows {
-  std::vector<io::TrainRecord> train;
-  std::map<std::string, std::map<std::string, std::vector<double>>> eval;
-};
-
-CarriedRows rows_up_to(const std::string& run_file, const CheckpointMeta& meta) {
-  CarriedRows rows;
-  io::RunFile previous;
-  try {
-    previous = io::read_run_file(run_file);
-  } catch (const std::exception& e) {
-    spdlog::warn("run file {} cannot be read ({}); the resumed file starts at step {} without the earlier rows",
-                 run_file, e.what(), meta.step);
-    return rows;
-  }
-  for (const io::TrainRecord& record : previous.train)
-    if (record.step <= meta.step) rows.train.push_back(record);
-  for (const auto& [task, series] : previous.eval_series) {
-    const auto samples = series.find("samples_seen");
-    if (samples == series.end()) continue;
-    for (size_t row = 0; row < samples->second.size(); ++row) {
-      if (samples->second[row] > static_cast<double>(meta.samples_seen)) continue;
-      for (const auto& [name, values] : series)
-        if (row < values.size()) rows.eval[task][name].push_back(values[row]);
-    }
-  }
-  return rows;
-}
-
-/// Every rank's CPU generator state, gathered (rank 0 writes them into the checkpoint).
-std::vector<at::Tensor> gather_rng_states(dist::Communicator& comm) {
-  at::Generator generator = at::detail::getDefaultCPUGenerator();
-  at::Tensor mine;
-  {
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    mine = generator.get_state();
-  }
-  const at::Tensor all = comm.all_gather(mine.unsqueeze(0));
-  std::vector<at::Tensor> states;
-  for (int r = 0; r < comm.world_size(); ++r) states.push_back(all[r].clone());
-  return states;
-}
-
 /// L2 norm of all gradients together (what clipping would scale).
 double gradient_norm(const std::vector<at::Tensor>& parameters) {
   double sum = 0;
@@ -247,300 +114,431 @@ int threads_for_rank(int64_t requested, const dist::Communicator& comm) {
   return cores;
 }
 
-/// SigLIP needs a logit bias; a model JSON without one gets SigLIP's initialisation (scale ln 10,
-/// bias −10, as OpenCLIP's --siglip does). InfoNCE must not have one.
-model::ClipConfig model_for_loss(model::ClipConfig config, const LossOptions& loss) {
-  if (loss.type == LossType::kSigLip && !config.init_logit_bias) {
-    config.init_logit_scale = std::log(10.0);
-    config.init_logit_bias = -10.0;
+OptimizerOptions optimizer_options(const spec::RunConfig::Optim& optim, const spec::RunBudget& budget) {
+  OptimizerOptions o;
+  o.lr = optim.lr;
+  o.weight_decay = optim.weight_decay;
+  o.beta1 = optim.beta1;
+  o.beta2 = optim.beta2;
+  o.eps = optim.eps;
+  o.schedule = optim.schedule;
+  o.grad_clip_norm = optim.grad_clip_norm;
+  o.warmup_steps = budget.warmup_steps;
+  return o;
+}
+
+/// One run on one rank, phase by phase. The constructor is the set-up; run() is the loop.
+class TrainingRun {
+ public:
+  TrainingRun(const TrainOptions& options, const std::string& resolved_config_toml, dist::Communicator& comm);
+  TrainResult run();
+
+ private:
+  struct StepOutcome {
+    bool stop = false;  ///< a stop signal arrived on some rank
+    int64_t samples = 0;
+  };
+
+  void resume();
+  void open_run_file();
+  void log_start() const;
+  void build();
+  StepOutcome step(int64_t step);
+  void record_step(int64_t step, double lr, double seconds, const data::Batch& batch);
+  void apply_update(int64_t step, double grad_norm);
+  void evaluate(int64_t samples);
+  void checkpoint(int64_t steps_done);
+  void write_checkpoint(const std::string& dir, int64_t steps_done, std::vector<at::Tensor> rng_states);
+  TrainResult stop_preempted(int64_t steps_done);
+  TrainResult finish();
+  TrainResult result_after(int64_t steps_done) const;
+
+  const TrainOptions& options_;
+  const spec::RunConfig& config_;
+  const std::string& resolved_toml_;
+  dist::Communicator& comm_;
+  const int world_;
+  const bool is_root_;
+  const spec::RunBudget budget_;
+  const int64_t local_batch_;
+  const model::Precision precision_;
+  const LossOptions loss_;
+  const spec::ClipConfig model_config_;
+  const OptimizerOptions optim_;
+
+  data::SourceOptions source_options_;
+  std::shared_ptr<const data::SampleSource> source_;
+  std::optional<ResumePoint> resume_;
+  CheckpointMeta start_;  ///< where training starts (step 0, or the resumed checkpoint)
+  std::optional<io::RunWriter> writer_;
+  std::shared_ptr<const text::BpeTokenizer> tokenizer_;
+  std::optional<data::Loader> loader_;
+  model::ClipModel clip_{nullptr};
+  std::vector<at::Tensor> parameters_;
+  std::optional<dist::GradientReducer> reducer_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::optional<eval::Evaluator> evaluator_;
+
+  double last_loss_ = 0;
+  int64_t nonfinite_total_ = 0;
+  int64_t nonfinite_in_a_row_ = 0;
+  int64_t next_eval_ = 0;
+  int64_t next_checkpoint_ = 0;
+  core::Stopwatch interval_;
+  int64_t interval_steps_ = 0;
+};
+
+// --- set-up ---------------------------------------------------------------------------------
+
+TrainingRun::TrainingRun(const TrainOptions& options, const std::string& resolved_config_toml,
+                         dist::Communicator& comm)
+    : options_(options),
+      config_(options.config),
+      resolved_toml_(resolved_config_toml),
+      comm_(comm),
+      world_(comm.world_size()),
+      is_root_(comm.rank() == 0),
+      budget_(options.budget()),
+      local_batch_(options.config.train.global_batch_size / std::max(1, comm.world_size())),
+      precision_(model::parse_precision(options.config.train.precision)),
+      loss_(loss_options(options.config.loss)),
+      model_config_(model_for_loss(options.model, loss_)),
+      optim_(optimizer_options(options.config.optim, budget_)) {
+  CLIPSCALE_CHECK(!options.run_id.empty());
+  CLIPSCALE_CHECK_GT(config_.train.samples_seen, 0);
+  const int64_t batch = config_.train.global_batch_size;
+  if (batch % world_ != 0)
+    throw core::UserError("train.global_batch_size = " + std::to_string(batch) +
+                          " violates global_batch_size % ranks == 0 with " + std::to_string(world_) +
+                          " ranks. HINT: use a multiple of " + std::to_string(world_) + ", or change the rank count.");
+  // Debian's LibTorch starts with one intra-op thread; 0 means every core this rank may use.
+  torch::set_num_threads(threads_for_rank(config_.train.threads, comm_));
+  // The seed comes before anything that draws random numbers: the model's initial weights.
+  torch::manual_seed(config_.run.seed);
+  if (budget_.samples_target != config_.train.samples_seen)
+    spdlog::warn("train.samples_seen = {} is not a multiple of train.global_batch_size = {}; training {} samples",
+                 config_.train.samples_seen, batch, budget_.samples_target);
+  source_options_ = data::source_options(config_.data, options.model.vision.image_size);
+  source_ = data::open_source(source_options_);
+}
+
+// --- resume ---------------------------------------------------------------------------------
+
+void TrainingRun::resume() {
+  if (config_.checkpoint.resume) resume_ = find_resume_point(options_.checkpoint_root(), comm_);
+  if (resume_) start_ = resume_->meta;
+  last_loss_ = start_.last_loss;
+  nonfinite_total_ = start_.nonfinite_steps;
+  // A resumed run evaluates and checkpoints where an uninterrupted one would: at the next
+  // multiple of the interval after its start.
+  next_eval_ = next_multiple(start_.samples_seen, config_.eval.every_samples, budget_.samples_target + 1);
+  next_checkpoint_ =
+      next_multiple(start_.samples_seen, config_.checkpoint.every_samples, budget_.samples_target + 1);
+}
+
+// --- the run file (rank 0) ------------------------------------------------------------------
+
+void TrainingRun::open_run_file() {
+  if (!is_root_) return;
+  io::RunHeader header;
+  header.run_id = options_.run_id;
+  header.config_toml = resolved_toml_;
+  header.git_sha = core::build_git_sha();
+  header.variant = config_.data.variant;
+  header.params_image = budget_.params.image;
+  header.params_text = budget_.params.text;
+  header.params_total = budget_.params.total;
+  header.flops_per_sample = budget_.flops.total();
+  header.samples_seen_target = budget_.samples_target;
+  header.data_size = config_.data.data_size;
+  header.seed = config_.run.seed;
+  header.world_size = world_;
+  header.extra_string_attrs = {{"model", options_.model.name},
+                               {"sweep", config_.run.name},
+                               {"precision", model::precision_name(precision_)},
+                               {"data_source", source_->describe()},
+                               {"clipscale_version", core::build_version()},
+                               {"loss", loss_name(loss_)},
+                               {"dist_backend", comm_.backend()}};
+  header.extra_number_attrs = {{"flops_per_sample_image", budget_.flops.image},
+                               {"flops_per_sample_text", budget_.flops.text},
+                               {"compute_flops", budget_.compute()},
+                               {"global_batch_size", static_cast<double>(config_.train.global_batch_size)},
+                               {"grad_cache_chunk", static_cast<double>(config_.train.grad_cache_chunk)}};
+  const std::string path = options_.run_file_path();
+  if (resume_) {
+    const CarriedRows rows = rows_up_to(path, resume_->meta);
+    writer_.emplace(path, header, run_file_layouts(config_.eval.tasks), rows.train, rows.eval);
+  } else {
+    writer_.emplace(path, header, run_file_layouts(config_.eval.tasks));
   }
-  if (loss.type == LossType::kInfoNce && config.init_logit_bias)
-    throw core::UserError("model " + config.name + " has init_logit_bias (a SigLIP model) but loss.type = \"infonce\". " +
-                          "HINT: set loss.type = \"siglip\", or remove init_logit_bias from the model JSON.");
-  return config;
+}
+
+void TrainingRun::log_start() const {
+  const auto& p = budget_.params;
+  spdlog::info("run {} | model {} | {:.2f}M params (image {:.2f}M, text {:.2f}M) | {:.3g} GFLOP/sample fwd",
+               options_.run_id, options_.model.name, p.total / 1e6, p.image / 1e6, p.text / 1e6,
+               budget_.flops.total() / 1e9);
+  spdlog::info("data {} | D = {} | S = {} | batch {} ({} ranks × {}) | {} steps | {} | {} | {} threads/rank",
+               source_->describe(), config_.data.data_size, budget_.samples_target, config_.train.global_batch_size,
+               world_, local_batch_, budget_.steps, model::precision_name(precision_), loss_name(loss_),
+               torch::get_num_threads());
+  const int64_t chunk = config_.train.grad_cache_chunk;
+  if (chunk > 0 && chunk < local_batch_)
+    spdlog::info("gradient caching: chunks of {} rows ({} per rank and step)", chunk,
+                 (local_batch_ + chunk - 1) / chunk);
+  spdlog::info("run file {}", options_.run_file_path());
+}
+
+// --- build: data, model, optimiser, evaluation ----------------------------------------------
+
+void TrainingRun::build() {
+  tokenizer_ = data::load_vocabulary(config_.data.vocab, source_options_, options_.model.text.vocab_size,
+                                     config_.data.vocab_corpus);
+  data::LoaderOptions loader_options;
+  loader_options.data_size = static_cast<uint64_t>(config_.data.data_size);
+  loader_options.seed = static_cast<uint64_t>(config_.run.seed);
+  loader_options.global_batch_size = config_.train.global_batch_size;
+  loader_options.rank = comm_.rank();
+  loader_options.world_size = world_;
+  loader_options.context_length = options_.model.text.context_length;
+  loader_options.prefetch_batches = config_.train.prefetch_batches;
+  loader_options.workers = config_.train.loader_workers;
+  loader_.emplace(source_, tokenizer_, loader_options, start_.loader_position);
+
+  // Every rank starts from rank 0's initial weights.
+  clip_ = model::ClipModel(model_config_);
+  parameters_ = clip_->parameters();
+  dist::broadcast_tensors(comm_, parameters_, 0);
+  reducer_.emplace(comm_, parameters_, static_cast<int64_t>(config_.dist.bucket_mb * 1024 * 1024));
+  optimizer_ = make_adamw(*clip_, optim_);
+  if (resume_) {
+    restore_training_state(resume_->dir, *clip_, *optimizer_, comm_.rank());
+    spdlog::info("resuming from {}: step {}, {} samples seen", resume_->dir, start_.step, start_.samples_seen);
+  }
+  if (is_root_) {
+    data::EvalTaskOptions task_options;
+    task_options.image_size = options_.model.vision.image_size;
+    task_options.synth_seed = static_cast<uint64_t>(config_.data.pool_seed);
+    task_options.zeroshot_size = config_.eval.zeroshot_size;
+    task_options.retrieval_size = config_.eval.retrieval_size;
+    evaluator_.emplace(config_.eval.tasks, task_options, precision_, tokenizer_);
+  }
+  clip_->train();
+}
+
+// --- step -----------------------------------------------------------------------------------
+
+TrainingRun::StepOutcome TrainingRun::step(int64_t step) {
+  core::Stopwatch step_timer;
+  const double lr = learning_rate(optim_, step, budget_.steps);
+  set_learning_rate(*optimizer_, lr);
+  data::Batch batch = loader_->next();
+
+  optimizer_->zero_grad();
+  const double local_loss = forward_backward(*clip_, batch.images, batch.tokens, comm_, loss_, precision_,
+                                             config_.train.grad_cache_chunk);
+  core::failpoint("step");
+  // The mean over ranks of the local losses and gradients is the full-batch loss and gradient.
+  // The stop flag travels with the loss, so a signal on any rank stops every rank after this
+  // same step.
+  reducer_->average_gradients();
+  at::Tensor shared = torch::tensor({local_loss, g_stop_signal != 0 ? 1.0 : 0.0}, torch::kFloat64);
+  comm_.all_reduce(shared, dist::ReduceOp::kSum);
+  last_loss_ = shared[0].item<double>() / world_;
+  apply_update(step, gradient_norm(parameters_));
+  record_step(step, lr, step_timer.seconds(), batch);
+  return StepOutcome{shared[1].item<double>() > 0, (step + 1) * config_.train.global_batch_size};
+}
+
+void TrainingRun::apply_update(int64_t step, double grad_norm) {
+  if (std::isfinite(last_loss_) && std::isfinite(grad_norm)) {
+    if (optim_.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(parameters_, optim_.grad_clip_norm);
+    optimizer_->step();
+    torch::NoGradGuard no_grad;
+    clip_->logit_scale.clamp_(0.0, spec::kMaxLogitScale);
+    nonfinite_in_a_row_ = 0;
+    return;
+  }
+  // Skip the update: the weights and optimizer state stay as they were, so one bad batch (an
+  // overflow, a poisoned sample) costs a step, not the run.
+  ++nonfinite_total_;
+  ++nonfinite_in_a_row_;
+  spdlog::warn("step {}: loss {} and gradient norm {}: update skipped ({} in a row, {} in all)", step + 1, last_loss_,
+               grad_norm, nonfinite_in_a_row_, nonfinite_total_);
+  if (nonfinite_in_a_row_ >= config_.train.max_nonfinite_steps)
+    throw core::UserError("training diverged: " + std::to_string(nonfinite_in_a_row_) +
+                          " steps in a row had a non-finite loss or gradient (last at step " +
+                          std::to_string(step + 1) + ", optim.lr = " + fmt::format("{:g}", optim_.lr) +
+                          "), the limit of train.max_nonfinite_steps. HINT: lower optim.lr, raise " +
+                          "optim.warmup_samples, or set optim.grad_clip_norm = 1.0.");
+}
+
+void TrainingRun::record_step(int64_t step, double lr, double seconds, const data::Batch& batch) {
+  const int64_t batch_size = config_.train.global_batch_size;
+  const double scale = clip_->logit_scale.exp().item<double>();
+  io::TrainRecord record;
+  record.step = step + 1;
+  record.samples_seen = (step + 1) * batch_size;
+  record.loss = last_loss_;
+  record.lr = lr;
+  record.logit_scale = scale;
+  record.samples_per_s = static_cast<double>(batch_size) / seconds;
+  record.data_wait_s = batch.wait_seconds;
+  if (writer_) writer_->append_train(record);
+  ++interval_steps_;
+  if ((step + 1) % config_.train.log_every_steps == 0 || step + 1 == budget_.steps) {
+    const double mean_step = interval_.seconds() / static_cast<double>(interval_steps_);
+    spdlog::info("step {}/{} | loss {:.4f} | scale {:.1f} | lr {:.2e} | {:.0f} ms | {:.0f} img/s | wait {:.1f} ms",
+                 step + 1, budget_.steps, last_loss_, scale, lr, mean_step * 1e3,
+                 static_cast<double>(batch_size) / mean_step, batch.wait_seconds * 1e3);
+    interval_.reset();
+    interval_steps_ = 0;
+  }
+}
+
+// --- evaluate and checkpoint ----------------------------------------------------------------
+
+void TrainingRun::evaluate(int64_t samples) {
+  if (evaluator_) {
+    const eval::Metrics results = evaluator_->run(*clip_);
+    for (const auto& [task, metrics] : results) writer_->append_eval(task, samples, metrics);
+    spdlog::info("{}", eval::format_metrics(samples, results));
+  }
+  // The next multiple of eval.every_samples past this step (the rule a resumed run uses too).
+  while (next_eval_ <= samples) next_eval_ += config_.eval.every_samples;
+  // Evaluation time is not step time.
+  interval_.reset();
+  interval_steps_ = 0;
+}
+
+void TrainingRun::checkpoint(int64_t steps_done) {
+  const std::string dir =
+      (std::filesystem::path(options_.checkpoint_root()) / step_checkpoint_name(steps_done)).string();
+  write_checkpoint(dir, steps_done, gather_rng_states(comm_));
+  if (is_root_) {
+    prune_checkpoints(options_.checkpoint_root(), config_.checkpoint.keep);
+    spdlog::info("checkpoint {}", dir);
+  }
+  const int64_t samples = steps_done * config_.train.global_batch_size;
+  while (next_checkpoint_ <= samples) next_checkpoint_ += std::max<int64_t>(config_.checkpoint.every_samples, 1);
+}
+
+// A training checkpoint of the state after `steps_done` steps, written by rank 0 with every
+// rank's RNG state (gathered by every rank beforehand).
+void TrainingRun::write_checkpoint(const std::string& dir, int64_t steps_done, std::vector<at::Tensor> rng_states) {
+  if (!is_root_) return;
+  CheckpointMeta meta;
+  meta.run_id = options_.run_id;
+  meta.step = steps_done;
+  meta.samples_seen = steps_done * config_.train.global_batch_size;
+  meta.precision = model::precision_name(precision_);
+  meta.has_training_state = true;
+  meta.loader_position = loader_->position();
+  meta.nonfinite_steps = nonfinite_total_;
+  meta.world_size = world_;
+  meta.last_loss = last_loss_;
+  save_checkpoint(dir, *clip_, *tokenizer_, resolved_toml_, meta, TrainingStateRefs{*optimizer_, std::move(rng_states)});
+}
+
+// --- the end: preempted or finished ---------------------------------------------------------
+
+TrainResult TrainingRun::result_after(int64_t steps_done) const {
+  TrainResult result;
+  result.run_file = options_.run_file_path();
+  result.steps = steps_done;
+  result.samples_seen = steps_done * config_.train.global_batch_size;
+  result.final_loss = last_loss_;
+  result.nonfinite_steps = nonfinite_total_;
+  result.resumed_from_step = start_.step;
+  return result;
+}
+
+TrainResult TrainingRun::stop_preempted(int64_t steps_done) {
+  spdlog::warn("stopping after step {} on a signal: checkpointed; the same command resumes the run", steps_done);
+  TrainResult result = result_after(steps_done);
+  result.preempted = true;
+  if (writer_) writer_->finish(io::kRunStatusPreempted, {});
+  return result;
+}
+
+TrainResult TrainingRun::finish() {
+  TrainResult result = result_after(budget_.steps);
+  // Bad samples replaced on every rank (each counts its own slices).
+  const auto& counts = loader_->replaced().counts;
+  at::Tensor replaced = torch::tensor(std::vector<double>(counts.begin(), counts.end()), torch::kFloat64);
+  comm_.all_reduce(replaced, dist::ReduceOp::kSum);
+  data::SkipCounts replaced_total;
+  for (size_t i = 0; i < replaced_total.counts.size(); ++i)
+    replaced_total.counts[i] = static_cast<uint64_t>(replaced[static_cast<int64_t>(i)].item<double>());
+  std::vector<at::Tensor> final_rng_states = gather_rng_states(comm_);
+  if (!is_root_) return result;
+  if (source_->excluded().total() + replaced_total.total() > 0)
+    spdlog::warn("bad data: left out of the pool: {}; replaced while training: {}", source_->excluded().summary(),
+                 replaced_total.summary());
+  result.final_metrics = evaluator_->run(*clip_);
+  for (const auto& [task, metrics] : result.final_metrics)
+    writer_->append_eval(task, budget_.samples_target, metrics);
+  spdlog::info("{}", eval::format_metrics(budget_.samples_target, result.final_metrics));
+  if (config_.checkpoint.save_final) {
+    result.checkpoint_dir = options_.checkpoint_dir();
+    write_checkpoint(result.checkpoint_dir, budget_.steps, std::move(final_rng_states));
+    spdlog::info("checkpoint {}", result.checkpoint_dir);
+  }
+  auto final_values = result.final_metrics;
+  final_values[kLoaderGroup] = loader_metrics(source_->excluded(), replaced_total);
+  writer_->finish(io::kRunStatusDone, final_values);
+  return result;
+}
+
+// --- the loop -------------------------------------------------------------------------------
+
+TrainResult TrainingRun::run() {
+  // The run file comes first, so that any later failure is recorded in it as "failed". Rank 0
+  // owns it; the other ranks only train.
+  if (is_root_) refuse_to_overwrite_done(options_.run_file_path());
+  const StopSignals stop_signals;
+  resume();
+  open_run_file();
+  log_start();
+  try {
+    build();
+    for (int64_t s = start_.step; s < budget_.steps; ++s) {
+      const StepOutcome outcome = step(s);
+      const bool last_step = s + 1 == budget_.steps;
+      if (outcome.samples >= next_eval_ && !last_step) evaluate(outcome.samples);
+      if (outcome.stop || (outcome.samples >= next_checkpoint_ && !last_step)) checkpoint(s + 1);
+      if (outcome.stop && !last_step) return stop_preempted(s + 1);
+    }
+    return finish();
+  } catch (...) {
+    try {
+      if (writer_) writer_->finish(io::kRunStatusFailed, {});
+    } catch (const std::exception& e) {
+      spdlog::warn("could not mark {} failed: {}", options_.run_file_path(), e.what());
+    }
+    throw;
+  }
 }
 
 }  // namespace
 
-std::string TrainOptions::run_file_path() const {
-  return (std::filesystem::path(output_dir) / run_name / "runs" / (run_id + ".h5")).string();
-}
-
-std::string TrainOptions::checkpoint_dir() const {
-  return (std::filesystem::path(checkpoint_root()) / "final").string();
-}
-
-std::string TrainOptions::checkpoint_root() const {
-  return (std::filesystem::path(output_dir) / run_name / "checkpoints" / run_id).string();
+TrainOptions TrainOptions::from(const config::Document& resolved) {
+  TrainOptions o;
+  o.config = spec::bind_run_config(resolved);
+  o.model = spec::ClipConfig::from_file(o.config.model.config);
+  o.run_id = spec::run_id(resolved, o.model.name, o.model.to_json());
+  return o;
 }
 
 TrainResult run_training(const TrainOptions& options, const std::string& resolved_config_toml) {
-  const auto comm = dist::make_local_communicator();
+  const std::unique_ptr<dist::Communicator> comm = dist::make_local_communicator();
   return run_training(options, resolved_config_toml, *comm);
 }
 
 TrainResult run_training(const TrainOptions& options, const std::string& resolved_config_toml,
                          dist::Communicator& comm) {
-  CLIPSCALE_CHECK(!options.run_id.empty());
-  CLIPSCALE_CHECK_GT(options.samples_seen, 0);
-  const int world = comm.world_size();
-  const bool is_root = comm.rank() == 0;
-  if (options.global_batch_size % world != 0)
-    throw core::UserError("train.global_batch_size = " + std::to_string(options.global_batch_size) +
-                          " violates global_batch_size % ranks == 0 with " + std::to_string(world) +
-                          " ranks. HINT: use a multiple of " + std::to_string(world) + ", or change the rank count.");
-  const int64_t local_batch = options.global_batch_size / world;
-  // Debian's LibTorch starts with one intra-op thread; 0 means every core this rank may use.
-  torch::set_num_threads(threads_for_rank(options.threads, comm));
-  torch::manual_seed(options.seed);
-  const model::ClipConfig model_config = model_for_loss(options.model, options.loss);
-
-  const int64_t total_steps = options.total_steps();
-  const int64_t samples_target = total_steps * options.global_batch_size;
-  if (samples_target != options.samples_seen)
-    spdlog::warn("train.samples_seen = {} is not a multiple of train.global_batch_size = {}; training {} samples",
-                 options.samples_seen, options.global_batch_size, samples_target);
-  data::SourceOptions source_options = options.source;
-  source_options.image_size = options.model.vision.image_size;
-  std::shared_ptr<const data::SampleSource> source = data::open_source(source_options);
-
-  // The run file comes first, so that any later failure is recorded in it as "failed". Rank 0
-  // owns it; the other ranks only train.
-  if (is_root) refuse_to_overwrite_done(options.run_file_path());
-  const StopSignals stop_signals;
-  std::optional<std::pair<std::string, CheckpointMeta>> resume;
-  if (options.resume) resume = find_resume_point(options, comm);
-  const auto params = model::parameters_from_shape(model_config);
-  const auto flops = model::forward_flops_per_sample(model_config);
-  io::RunHeader header;
-  header.run_id = options.run_id;
-  header.config_toml = resolved_config_toml;
-  header.git_sha = core::build_git_sha();
-  header.variant = options.variant;
-  header.params_image = params.image;
-  header.params_text = params.text;
-  header.params_total = params.total;
-  header.flops_per_sample = flops.total();
-  header.samples_seen_target = samples_target;
-  header.data_size = static_cast<int64_t>(options.data_size);
-  header.seed = static_cast<int64_t>(options.seed);
-  header.world_size = world;
-  header.extra_string_attrs = {{"model", options.model.name}, {"sweep", options.run_name},
-                               {"precision", model::precision_name(options.precision)},
-                               {"data_source", source->describe()}, {"clipscale_version", core::build_version()},
-                               {"loss", loss_name(options.loss)}, {"dist_backend", comm.backend()}};
-  header.extra_number_attrs = {{"flops_per_sample_image", flops.image},
-                               {"flops_per_sample_text", flops.text},
-                               {"compute_flops", 3.0 * flops.total() * static_cast<double>(samples_target)},
-                               {"global_batch_size", static_cast<double>(options.global_batch_size)},
-                               {"grad_cache_chunk", static_cast<double>(options.grad_cache_chunk)}};
-  std::optional<io::RunWriter> writer;
-  if (is_root && resume) {
-    const CarriedRows rows = rows_up_to(options.run_file_path(), resume->second);
-    writer.emplace(options.run_file_path(), header, eval_layouts(options.eval_tasks), rows.train, rows.eval);
-  } else if (is_root) {
-    writer.emplace(options.run_file_path(), header, eval_layouts(options.eval_tasks));
-  }
-
-  spdlog::info("run {} | model {} | {:.2f}M params (image {:.2f}M, text {:.2f}M) | {:.3g} GFLOP/sample fwd",
-               options.run_id, options.model.name, params.total / 1e6, params.image / 1e6, params.text / 1e6,
-               flops.total() / 1e9);
-  spdlog::info("data {} | D = {} | S = {} | batch {} ({} ranks × {}) | {} steps | {} | {} | {} threads/rank",
-               source->describe(), options.data_size, samples_target, options.global_batch_size, world, local_batch,
-               total_steps, model::precision_name(options.precision), loss_name(options.loss),
-               torch::get_num_threads());
-  if (options.grad_cache_chunk > 0 && options.grad_cache_chunk < local_batch)
-    spdlog::info("gradient caching: chunks of {} rows ({} per rank and step)", options.grad_cache_chunk,
-                 (local_batch + options.grad_cache_chunk - 1) / options.grad_cache_chunk);
-  spdlog::info("run file {}", options.run_file_path());
-
-  TrainResult result;
-  result.run_file = options.run_file_path();
-  try {
-    // Data: the D-subset of the pool and the tokenizer.
-    std::shared_ptr<const text::BpeTokenizer> tokenizer = data::load_vocabulary(
-        options.vocab, source_options, options.model.text.vocab_size, options.vocab_corpus);
-    data::LoaderOptions loader_options;
-    loader_options.data_size = options.data_size;
-    loader_options.seed = options.seed;
-    loader_options.global_batch_size = options.global_batch_size;
-    loader_options.rank = comm.rank();
-    loader_options.world_size = world;
-    loader_options.context_length = options.model.text.context_length;
-    loader_options.prefetch_batches = options.prefetch_batches;
-    loader_options.workers = options.loader_workers;
-    const CheckpointMeta start = resume ? resume->second : CheckpointMeta{};
-    data::Loader loader(source, tokenizer, loader_options, start.loader_position);
-
-    // Model (identical on every rank: rank 0's initial weights), optimiser, evaluation tasks.
-    model::ClipModel clip(model_config);
-    const std::vector<at::Tensor> parameters = clip->parameters();
-    dist::broadcast_tensors(comm, parameters, 0);
-    dist::GradientReducer reducer(comm, parameters, static_cast<int64_t>(options.bucket_mb * 1024 * 1024));
-    auto optimizer = make_adamw(*clip, options.optim);
-    if (resume) {
-      restore_training_state(resume->first, *clip, *optimizer, comm.rank());
-      spdlog::info("resuming from {}: step {}, {} samples seen", resume->first, start.step, start.samples_seen);
-      result.resumed_from_step = start.step;
-    }
-    std::optional<Evaluator> evaluator;
-    if (is_root) evaluator.emplace(options, tokenizer);
-    clip->train();
-    double last_loss = start.last_loss;
-    int64_t nonfinite_total = start.nonfinite_steps, nonfinite_in_a_row = 0;
-    // The next multiple of the interval after the start: a resumed run evaluates and checkpoints
-    // where an uninterrupted one would.
-    const auto next_multiple = [&](int64_t every) {
-      return every > 0 ? (start.samples_seen / every + 1) * every : samples_target + 1;
-    };
-    int64_t next_eval = next_multiple(options.eval_every_samples);
-    int64_t next_checkpoint = next_multiple(options.checkpoint_every_samples);
-    // A training checkpoint of the state after `steps_done` steps, written by rank 0 with every
-    // rank's RNG state (gathered by every rank beforehand).
-    const auto write_checkpoint = [&](const std::string& dir, int64_t steps_done, std::vector<at::Tensor> rng_states) {
-      if (!is_root) return;
-      CheckpointMeta meta;
-      meta.run_id = options.run_id;
-      meta.step = steps_done;
-      meta.samples_seen = steps_done * options.global_batch_size;
-      meta.precision = model::precision_name(options.precision);
-      meta.has_training_state = true;
-      meta.loader_position = loader.position();
-      meta.nonfinite_steps = nonfinite_total;
-      meta.world_size = world;
-      meta.last_loss = last_loss;
-      save_checkpoint(dir, *clip, *tokenizer, resolved_config_toml, meta,
-                      TrainingStateRefs{*optimizer, std::move(rng_states)});
-    };
-    core::Stopwatch interval;
-    int64_t interval_steps = 0;
-    for (int64_t step = start.step; step < total_steps; ++step) {
-      core::Stopwatch step_timer;
-      const double lr = learning_rate(options.optim, step, total_steps);
-      set_learning_rate(*optimizer, lr);
-      data::Batch batch = loader.next();
-
-      optimizer->zero_grad();
-      const double local_loss = forward_backward(*clip, batch.images, batch.tokens, comm, options.loss,
-                                                 options.precision, options.grad_cache_chunk);
-      core::failpoint("step");
-      // The mean over ranks of the local losses and gradients is the full-batch loss and gradient;
-      // a stop signal on any rank stops every rank after this step.
-      reducer.average_gradients();
-      at::Tensor shared = torch::tensor({local_loss, g_stop_signal != 0 ? 1.0 : 0.0}, torch::kFloat64);
-      comm.all_reduce(shared, dist::ReduceOp::kSum);
-      last_loss = shared[0].item<double>() / world;
-      const bool stop = shared[1].item<double>() > 0;
-      const double grad_norm = gradient_norm(parameters);
-      if (std::isfinite(last_loss) && std::isfinite(grad_norm)) {
-        if (options.optim.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(parameters, options.optim.grad_clip_norm);
-        optimizer->step();
-        torch::NoGradGuard no_grad;
-        clip->logit_scale.clamp_(0.0, model::kMaxLogitScale);
-        nonfinite_in_a_row = 0;
-      } else {
-        // Skip the update: the weights and optimizer state stay as they were.
-        ++nonfinite_total;
-        ++nonfinite_in_a_row;
-        spdlog::warn("step {}: loss {} and gradient norm {}: update skipped ({} in a row, {} in all)", step + 1,
-                     last_loss, grad_norm, nonfinite_in_a_row, nonfinite_total);
-        if (nonfinite_in_a_row >= options.max_nonfinite_steps)
-          throw core::UserError("training diverged: " + std::to_string(nonfinite_in_a_row) +
-                                " steps in a row had a non-finite loss or gradient (last at step " +
-                                std::to_string(step + 1) + ", optim.lr = " + fmt::format("{:g}", options.optim.lr) +
-                                "), the limit of train.max_nonfinite_steps. HINT: lower optim.lr, raise " +
-                                "optim.warmup_samples, or set optim.grad_clip_norm = 1.0.");
-      }
-      const double step_seconds = step_timer.seconds();
-      const int64_t samples = (step + 1) * options.global_batch_size;
-      const double scale = clip->logit_scale.exp().item<double>();
-      io::TrainRecord record;
-      record.step = step + 1;
-      record.samples_seen = samples;
-      record.loss = last_loss;
-      record.lr = lr;
-      record.logit_scale = scale;
-      record.samples_per_s = static_cast<double>(options.global_batch_size) / step_seconds;
-      record.data_wait_s = batch.wait_seconds;
-      if (writer) writer->append_train(record);
-      ++interval_steps;
-      if ((step + 1) % options.log_every_steps == 0 || step + 1 == total_steps) {
-        const double mean_step = interval.seconds() / static_cast<double>(interval_steps);
-        spdlog::info("step {}/{} | loss {:.4f} | scale {:.1f} | lr {:.2e} | {:.0f} ms | {:.0f} img/s | wait {:.1f} ms",
-                     step + 1, total_steps, last_loss, scale, lr, mean_step * 1e3,
-                     static_cast<double>(options.global_batch_size) / mean_step, batch.wait_seconds * 1e3);
-        interval.reset();
-        interval_steps = 0;
-      }
-      if (samples >= next_eval && step + 1 < total_steps) {
-        if (evaluator) {
-          const auto results = evaluator->run(*clip);
-          for (const auto& [task, metrics] : results) writer->append_eval(task, samples, metrics);
-          log_eval(samples, results);
-        }
-        // The next multiple of eval.every_samples past this step (the rule a resumed run uses too).
-        while (next_eval <= samples) next_eval += options.eval_every_samples;
-        interval.reset();
-        interval_steps = 0;
-      }
-      const bool last_step = step + 1 == total_steps;
-      if (stop || (samples >= next_checkpoint && !last_step)) {
-        const std::string dir =
-            (std::filesystem::path(options.checkpoint_root()) / step_checkpoint_name(step + 1)).string();
-        write_checkpoint(dir, step + 1, gather_rng_states(comm));
-        if (is_root) {
-          prune_checkpoints(options.checkpoint_root(), options.checkpoint_keep);
-          spdlog::info("checkpoint {}", dir);
-        }
-        while (next_checkpoint <= samples) next_checkpoint += std::max<int64_t>(options.checkpoint_every_samples, 1);
-      }
-      if (stop && !last_step) {
-        spdlog::warn("stopping after step {} on a signal: checkpointed; the same command resumes the run", step + 1);
-        result.preempted = true;
-        result.steps = step + 1;
-        result.samples_seen = samples;
-        result.final_loss = last_loss;
-        result.nonfinite_steps = nonfinite_total;
-        if (writer) writer->finish(io::kRunStatusPreempted, {});
-        return result;
-      }
-    }
-    result.steps = total_steps;
-    result.samples_seen = samples_target;
-    result.final_loss = last_loss;
-    result.nonfinite_steps = nonfinite_total;
-    // Bad samples replaced on every rank (each counts its own slices).
-    const auto& counts = loader.replaced().counts;
-    at::Tensor replaced = torch::tensor(std::vector<double>(counts.begin(), counts.end()), torch::kFloat64);
-    comm.all_reduce(replaced, dist::ReduceOp::kSum);
-    data::SkipCounts replaced_total;
-    for (size_t i = 0; i < replaced_total.counts.size(); ++i)
-      replaced_total.counts[i] = static_cast<uint64_t>(replaced[static_cast<int64_t>(i)].item<double>());
-    std::vector<at::Tensor> final_rng_states = gather_rng_states(comm);
-    if (!is_root) return result;
-    if (source->excluded().total() + replaced_total.total() > 0)
-      spdlog::warn("bad data: left out of the pool: {}; replaced while training: {}", source->excluded().summary(),
-                   replaced_total.summary());
-    result.final_metrics = evaluator->run(*clip);
-    for (const auto& [task, metrics] : result.final_metrics) writer->append_eval(task, samples_target, metrics);
-    log_eval(samples_target, result.final_metrics);
-    if (options.save_final_checkpoint) {
-      result.checkpoint_dir = options.checkpoint_dir();
-      write_checkpoint(result.checkpoint_dir, total_steps, std::move(final_rng_states));
-      spdlog::info("checkpoint {}", result.checkpoint_dir);
-    }
-    auto final_values = result.final_metrics;
-    final_values[kLoaderGroup] = loader_metrics(source->excluded(), replaced_total);
-    writer->finish(io::kRunStatusDone, final_values);
-  } catch (...) {
-    try {
-      if (writer) writer->finish(io::kRunStatusFailed, {});
-    } catch (const std::exception& e) {
-      spdlog::warn("could not mark {} failed: {}", options.run_file_path(), e.what());
-    }
-    throw;
-  }
-  return result;
+  return TrainingRun(options, resolved_config_toml, comm).run();
 }
 
 }  // namespace clipscale::train

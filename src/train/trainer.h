@@ -1,18 +1,23 @@
 // The training loop on 1..N ranks: samples → model → contrastive loss (gathered over ranks, with
 // gradient caching when asked) → averaged gradients → AdamW, with periodic evaluation, a
-// one-line-per-step log, the HDF5 run file and a final checkpoint (those three on rank 0).
+// one-line-per-step log, the HDF5 run file and checkpoints (those three on rank 0).
+//
+// The loop runs in named phases (trainer.cpp): set-up (threads, seeds, the pool), resume (the
+// newest intact checkpoint), the run file, build (tokenizer, loader, model, optimiser, evaluator),
+// then per step: step (forward, backward, averaged gradients, update), evaluate and checkpoint
+// when due; and finish (final evaluation, final checkpoint, status "done") or stop (a preemption
+// signal: checkpoint, status "preempted").
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
-#include <vector>
 
-#include "data/sample_source.h"
-#include "model/autocast.h"
-#include "model/model_config.h"
-#include "train/grad_cache.h"
-#include "train/optimizer.h"
+#include "config/document.h"
+#include "spec/budget.h"
+#include "spec/layout.h"
+#include "spec/model_config.h"
+#include "spec/run_config.h"
 
 namespace clipscale::dist {
 class Communicator;
@@ -20,52 +25,24 @@ class Communicator;
 
 namespace clipscale::train {
 
+/// What the trainer trains: one resolved run config.
 struct TrainOptions {
-  // [run]
-  std::string run_id;          ///< content hash of the resolved config (see cli/run_config.h)
-  std::string run_name;        ///< results/<run_name>/...
-  std::string output_dir = "results";
-  uint64_t seed = 0;           ///< model init and data order
-  // [model]
-  model::ClipConfig model;
-  // [data]
-  data::SourceOptions source;  ///< image_size is taken from the model
-  uint64_t data_size = 0;      ///< D
-  std::string variant = "base";
-  std::string vocab = "builtin:synth";  ///< a merges file, or builtin:synth (trained on the pool's captions)
-  int64_t vocab_corpus = 20000;          ///< captions used to train builtin:synth
-  // [train]
-  int64_t samples_seen = 0;    ///< S, rounded up to whole global batches
-  int64_t global_batch_size = 128;
-  model::Precision precision = model::Precision::kBf16;
-  int64_t threads = 0;         ///< 0: all cores
-  int64_t log_every_steps = 10;
-  int64_t prefetch_batches = 2;
-  int64_t loader_workers = 1;  ///< threads decoding and augmenting batches
-  int64_t grad_cache_chunk = 0;  ///< rows per gradient-caching chunk on each rank; 0: no caching
-  // [loss]
-  LossOptions loss;
-  // [dist]
-  double bucket_mb = 25;         ///< gradient all-reduce bucket size
-  // [optim]
-  OptimizerOptions optim;
-  int64_t warmup_samples = 0;  ///< converted to optimiser steps
-  // [eval]
-  std::vector<std::string> eval_tasks = {"zeroshot_shape", "zeroshot_color", "retrieval"};
-  int64_t eval_every_samples = 0;  ///< 0: only at the end
-  int64_t eval_zeroshot_size = 1200;
-  int64_t eval_retrieval_size = 1000;
-  // [checkpoint]
-  bool save_final_checkpoint = true;
-  int64_t checkpoint_every_samples = 0;  ///< 0: only the final checkpoint
-  int64_t checkpoint_keep = 2;           ///< newest periodic checkpoints kept
-  bool resume = true;                    ///< continue from the newest complete checkpoint of this run id
-  int64_t max_nonfinite_steps = 10;      ///< non-finite steps in a row before the run fails
+  std::string run_id;      ///< spec::run_id() of the resolved config
+  spec::RunConfig config;  ///< every run-config key (spec/run_config.h)
+  spec::ClipConfig model;  ///< the model JSON config.model.config names
 
-  int64_t total_steps() const { return (samples_seen + global_batch_size - 1) / global_batch_size; }
-  std::string run_file_path() const;       ///< <output_dir>/<run_name>/runs/<run_id>.h5
-  std::string checkpoint_dir() const;      ///< <output_dir>/<run_name>/checkpoints/<run_id>/final
-  std::string checkpoint_root() const;     ///< <output_dir>/<run_name>/checkpoints/<run_id>
+  /// The options of a resolved run config (spec::load_run_config): its id, values and model.
+  static TrainOptions from(const config::Document& resolved);
+
+  /// Steps, samples trained (S rounded up to whole batches), parameters, FLOPs, compute.
+  spec::RunBudget budget() const { return spec::budget_of(config, model); }
+  /// <run.output_dir>/<run.name>/...
+  spec::ResultsLayout layout() const { return spec::ResultsLayout::of(config.run.output_dir, config.run.name); }
+  std::string run_file_path() const { return layout().run_file(run_id); }
+  /// The final checkpoint.
+  std::string checkpoint_dir() const { return layout().final_checkpoint(run_id); }
+  /// Every checkpoint of the run.
+  std::string checkpoint_root() const { return layout().checkpoint_root(run_id); }
 };
 
 struct TrainResult {
@@ -84,7 +61,7 @@ struct TrainResult {
 /// batch is split evenly over ranks). `resolved_config_toml` (with provenance) is stored in the
 /// run file and the checkpoint. Failures mark the run file "failed" and rethrow.
 ///
-/// With options.resume, a run whose checkpoint directory holds a complete training checkpoint
+/// With checkpoint.resume, a run whose checkpoint directory holds a complete training checkpoint
 /// continues from the newest one that reads back intact (older ones are tried in turn, with a
 /// warning), keeping the run file's rows up to it: on CPU the result is bitwise the result of an
 /// uninterrupted run. SIGUSR1 or SIGTERM make every rank finish the current step, checkpoint,

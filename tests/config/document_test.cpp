@@ -480,5 +480,88 @@ TEST_F(DocumentTest, TypedReadsOfTheWrongTypeAreProgrammingErrors) {
   }
 }
 
+// ---- lists, open tables, lenient loads, canonical text -------------------------------------
+
+TEST_F(DocumentTest, ListKeysConvertTheirItemsAndCheckEachAgainstTheRule) {
+  Schema schema = run_schema();
+  schema.add_list("eval.at", ValueType::kFloat, ValueList{1, 2.5}, "computes to predict at", /*min=*/0.0);
+  const Document doc = Document::load(schema, write("l.toml", "[model]\nconfig = \"m\"\n[eval]\nat = [1e15, 3]\n"));
+  EXPECT_EQ(doc.value("eval.at"), (Value{ValueList{1e15, 3.0}})) << "an int item of a float list is a float";
+  EXPECT_EQ(format_value(doc.value("eval.at")), "[1000000000000000.0, 3.0]");
+  EXPECT_EQ(format_value(*schema.find("eval.at")->default_value), "[1.0, 2.5]");
+  schema_ = schema;
+  EXPECT_EQ(load_error(write("bad.toml", "[model]\nconfig = \"m\"\n[eval]\nat = [1, -2]\n")),
+            (dir_ / "bad.toml").string() +
+                ":4: eval.at = [1.0, -2.0] violates each eval.at item >= 0. HINT: computes to predict at.");
+  EXPECT_NE(load_error(write("bad2.toml", "[model]\nconfig = \"m\"\n[eval]\nat = [1, \"x\"]\n")).find("has type mixed array"),
+            std::string::npos);
+}
+
+TEST_F(DocumentTest, OpenTablesKeepTheirKeysAsWrittenInFileOrder) {
+  Schema schema;
+  schema.add_string("sweep.base", std::nullopt, "the base config").add_table("axes", "axes of the grid").close_sections();
+  const std::string path = write("s.toml",
+                                 "[sweep]\n"                                 // 1
+                                 "base = \"b.toml\"\n"                       // 2
+                                 "[axes]\n"                                  // 3
+                                 "optim.lr = [1, 2.5e-3]\n"                   // 4
+                                 "\"train.samples_seen\" = [\n  64,\n  128,\n]\n"  // 5-8
+                                 "eval.tasks = [[\"a\"], [\"a\", \"b\"]]\n"   // 9
+                                 "model.config = [\"x.json\"]\n");            // 10
+  const Document doc = Document::load(schema, path);
+  const auto& axes = doc.table("axes");
+  ASSERT_EQ(axes.size(), 4u);
+  EXPECT_EQ(axes[0].key, "optim.lr");
+  EXPECT_EQ(axes[0].value, (Value{ValueList{int64_t{1}, 2.5e-3}})) << "natural types: the caller converts";
+  EXPECT_EQ(axes[1].key, "train.samples_seen");
+  EXPECT_EQ(axes[1].source.line, 5);
+  EXPECT_EQ(axes[1].item_lines, (std::vector<int>{6, 7}));
+  EXPECT_EQ(axes[2].value, (Value{ValueList{std::vector<std::string>{"a"}, std::vector<std::string>{"a", "b"}}}));
+  EXPECT_EQ(axes[3].value, (Value{std::vector<std::string>{"x.json"}}));
+  EXPECT_EQ(doc.to_toml(false), "[sweep]\nbase = \"b.toml\"\n") << "open tables are not part of the canonical text";
+}
+
+TEST_F(DocumentTest, AClosedSchemaReportsAnUnknownSectionOnce) {
+  Schema schema;
+  schema.add_string("sweep.base", std::nullopt, "the base config").add_table("axes", "axes of the grid").close_sections();
+  schema_ = schema;
+  const std::string path = write("s.toml", "[sweep]\nbase = \"b\"\n[axis]\na = 1\nb = 2\n");
+  EXPECT_EQ(load_error(path), path + ":3: unknown section or key 'axis'. HINT: did you mean [axes]?");
+  EXPECT_EQ(load_error(write("t.toml", "axes = 3\n[sweep]\nbase = \"b\"\n")),
+            (dir_ / "t.toml").string() + ":1: axes = 3 is not a section. HINT: write [axes] followed by its keys; axes of the grid.");
+}
+
+TEST_F(DocumentTest, ALenientLoadReportsEverythingAndReadsZeroValues) {
+  std::vector<Problem> problems;
+  const std::string path = write("run.toml", "seed = -1\n[optim]\nlr = \"fast\"\n");
+  const Document doc = Document::load(schema_, path, {"optim.lrr=1"}, {}, &problems);
+  ASSERT_EQ(problems.size(), 4u);
+  EXPECT_EQ(problems[0].line, 1);
+  EXPECT_NE(problems[0].text.find("seed = -1 violates seed >= 0"), std::string::npos);
+  EXPECT_EQ(problems[1].line, 3);
+  EXPECT_NE(problems[1].text.find("optim.lr = \"fast\" has type string"), std::string::npos);
+  EXPECT_EQ(problems[2].line, 0);
+  EXPECT_NE(problems[2].text.find("unknown key 'optim.lrr'"), std::string::npos);
+  EXPECT_NE(problems[3].text.find("missing required key 'model.config'"), std::string::npos);
+  EXPECT_EQ(doc.get_string("model.config"), "") << "a missing required key reads as the zero value";
+  EXPECT_EQ(doc.get_float("optim.lr"), 1e-3) << "a mistyped key reads as its default";
+}
+
+TEST_F(DocumentTest, ItemSourcesNameTheLineOfEachListItem) {
+  const std::string path = write("run.toml", "[model]\nconfig = \"m\"\n[eval]\ntasks = [\n  \"a\",\n  \"b\",\n]\n");
+  const Document doc = Document::load(schema_, path);
+  EXPECT_EQ(doc.item_source("eval.tasks", 0).line, 5);
+  EXPECT_EQ(doc.item_source("eval.tasks", 1).line, 6);
+  EXPECT_EQ(doc.item_source("eval.tasks", 7).line, 4) << "past the end: the key's own line";
+}
+
+TEST_F(DocumentTest, CanonicalTextCanLeaveKeysOutAndDropsEmptySections) {
+  const Document doc = Document::load(schema_, "", {"model.config=m.json"});
+  const std::string text = doc.to_toml(false, [](const KeySpec& spec, const Value&) { return spec.key != "seed" && spec.section() != "optim"; });
+  EXPECT_EQ(text.find("seed"), std::string::npos);
+  EXPECT_EQ(text.find("[optim]"), std::string::npos) << text;
+  EXPECT_NE(text.find("[model]\nconfig = \"m.json\""), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace clipscale::config

@@ -71,5 +71,16 @@ TEST(ValueType, TypeOfFollowsTheVariantAlternative) {
   EXPECT_EQ(type_name(ValueType::kFloat), "float");
 }
 
+TEST(ConvertValue, WidensIntsAndMovesBetweenTheTwoListTypes) {
+  EXPECT_EQ(convert_value(Value{int64_t{3}}, ValueType::kFloat), Value{3.0});
+  EXPECT_FALSE(convert_value(Value{3.5}, ValueType::kInt));
+  EXPECT_EQ(convert_value(Value{ValueList{std::string("a"), std::string("b")}}, ValueType::kStringList),
+            (Value{std::vector<std::string>{"a", "b"}}));
+  EXPECT_FALSE(convert_value(Value{ValueList{std::string("a"), int64_t{1}}}, ValueType::kStringList));
+  EXPECT_EQ(list_items(Value{std::vector<std::string>{"x"}}), (ValueList{std::string("x")}));
+  EXPECT_FALSE(list_items(Value{true}));
+  EXPECT_EQ(format_value(Value{ValueList{int64_t{1}, 2.5, std::vector<std::string>{"a"}}}), "[1, 2.5, [\"a\"]]");
+}
+
 }  // namespace
 }  // namespace clipscale::config

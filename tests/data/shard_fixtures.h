@@ -13,7 +13,7 @@
 
 #include "data/image_codec.h"
 #include "data/image_tensor.h"
-#include "data/shard_writer.h"
+#include "convert/shard_writer.h"
 
 namespace clipscale::data::testing {
 
@@ -29,9 +29,9 @@ inline std::vector<uint8_t> index_pixels(uint64_t index, int64_t size) {
 }
 
 /// The sample (key, png, txt, json) of index `i`.
-inline ShardSample index_sample(uint64_t index, int64_t size = 8) {
+inline convert::ShardSample index_sample(uint64_t index, int64_t size = 8) {
   const std::vector<uint8_t> rgb = index_pixels(index, size);
-  ShardSample sample;
+  convert::ShardSample sample;
   sample.key = fmt::format("{:06d}", index);
   sample.members = {{"png", encode_png(rgb.data(), size, size)},
                     {"txt", "sample " + std::to_string(index)},
@@ -41,7 +41,7 @@ inline ShardSample index_sample(uint64_t index, int64_t size = 8) {
 
 /// Writes samples 0 .. count-1 into shards of `per_shard` under `dir`; returns the pattern.
 inline std::string write_index_shards(const std::string& dir, int64_t count, int64_t per_shard, int64_t size = 8) {
-  ShardWriter writer(dir, per_shard);
+  convert::ShardWriter writer(dir, per_shard);
   for (int64_t i = 0; i < count; ++i) writer.write(index_sample(static_cast<uint64_t>(i), size));
   return writer.finish();
 }

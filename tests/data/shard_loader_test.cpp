@@ -96,7 +96,7 @@ TEST_F(ShardLoaderTest, SmallerDataSizesAreSubsetsOfLargerOnes) {
 TEST_F(ShardLoaderTest, RestoringThePositionMidEpochContinuesWithTheSameSamplesAndPixels) {
   // Gradient images so the random crops differ visibly from sample to sample.
   ScratchDir dir;
-  ShardWriter writer(dir.path().string(), 16);
+  convert::ShardWriter writer(dir.path().string(), 16);
   for (int i = 0; i < 60; ++i) {
     std::vector<uint8_t> rgb(40 * 30 * 3);
     for (size_t p = 0; p < rgb.size(); ++p) rgb[p] = static_cast<uint8_t>((p * 31 + static_cast<size_t>(i) * 17) % 256);
@@ -126,10 +126,10 @@ TEST_F(ShardLoaderTest, RestoringThePositionMidEpochContinuesWithTheSameSamplesA
 
 TEST_F(ShardLoaderTest, BadSamplesAreReplacedTheSameWayOnEveryRankAndWorkerCount) {
   ScratchDir dir;
-  ShardWriter writer(dir.path().string(), 25);
+  convert::ShardWriter writer(dir.path().string(), 25);
   std::set<uint64_t> bad;
   for (int64_t i = 0; i < 100; ++i) {
-    ShardSample sample = testing::index_sample(static_cast<uint64_t>(i));
+    convert::ShardSample sample = testing::index_sample(static_cast<uint64_t>(i));
     if (i % 10 == 3) {
       sample.members[0].second = "not an image";
       bad.insert(static_cast<uint64_t>(i));
@@ -166,9 +166,9 @@ TEST_F(ShardLoaderTest, BadSamplesAreReplacedTheSameWayOnEveryRankAndWorkerCount
 
 TEST_F(ShardLoaderTest, APoolOfOnlyBadSamplesStopsWithAUserError) {
   ScratchDir dir;
-  ShardWriter writer(dir.path().string(), 25);
+  convert::ShardWriter writer(dir.path().string(), 25);
   for (int64_t i = 0; i < 10; ++i) {
-    ShardSample sample = testing::index_sample(static_cast<uint64_t>(i));
+    convert::ShardSample sample = testing::index_sample(static_cast<uint64_t>(i));
     sample.members[0].second = "junk";
     writer.write(sample);
   }

@@ -1,11 +1,12 @@
 #include "data/shard_source.h"
+#include "spec/source_spec.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "core/error.h"
-#include "data/shard_pattern.h"
+#include "spec/shard_pattern.h"
 #include "data/tar_index.h"
 #include "shard_fixtures.h"
 #include "support/scratch_dir.h"
@@ -20,7 +21,7 @@ using testing::pixel_index;
 ShardSource open_shards(const std::string& pattern, int64_t image_size = 8) {
   ShardSourceOptions options;
   options.pattern = pattern;
-  options.shards = expand_shard_pattern(pattern, "test");
+  options.shards = spec::expand_shard_pattern(pattern, "test");
   options.image_size = image_size;
   return ShardSource(options);
 }
@@ -58,8 +59,8 @@ TEST(ShardSource, ReadsWebDatasetSamplesInShardOrder) {
 
 TEST(ShardSource, EveryKindOfBadInputIsLeftOutOrRefusedWithShardAndMember) {
   ScratchDir dir;
-  TarWriter tar(dir.file("shard.tar"));
-  const auto add = [&](const ShardSample& s) {
+  convert::TarWriter tar(dir.file("shard.tar"));
+  const auto add = [&](const convert::ShardSample& s) {
     for (const auto& [ext, bytes] : s.members) tar.add(s.key + "." + ext, bytes);
   };
   add(index_sample(0));
@@ -70,7 +71,7 @@ TEST(ShardSource, EveryKindOfBadInputIsLeftOutOrRefusedWithShardAndMember) {
   const std::vector<uint8_t> wide(40000 * 3, 9);  // a 40,000-pixel-wide image
   tar.add("000003.png", encode_png(wide.data(), 40000, 1));
   tar.add("000003.txt", "sample 3");
-  const ShardSample good4 = index_sample(4);
+  const convert::ShardSample good4 = index_sample(4);
   tar.add("000004.png", good4.members[0].second);
   tar.add("000004.txt", "");  // empty caption
   tar.add("000005.png", good4.members[0].second);
@@ -130,7 +131,7 @@ TEST(ShardSource, AShardCutAfterIndexingFailsTheSampleNotTheProcess) {
 
 TEST(ShardSource, TheTrainViewIsARandomCropDrawnFromTheSeed) {
   ScratchDir dir;
-  TarWriter tar(dir.file("shard.tar"));
+  convert::TarWriter tar(dir.file("shard.tar"));
   std::vector<uint8_t> rgb(64 * 48 * 3);
   for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<uint8_t>((i * 7919) % 253);
   tar.add("a.png", encode_png(rgb.data(), 64, 48));
@@ -155,18 +156,18 @@ TEST(ShardSource, OpenSourceAcceptsShardPatternsAndChecksThem) {
   EXPECT_NE(source->describe().find("3 shards, 12 samples"), std::string::npos) << source->describe();
   options.pool_size = 7;  // caps the pool to its first samples
   EXPECT_EQ(open_source(options)->size(), 7u);
-  EXPECT_FALSE(check_source_spec(options.spec).has_value());
-  EXPECT_FALSE(check_source_spec("synth:shapes").has_value());
-  EXPECT_TRUE(check_source_spec("shards:" + dir.file("{00000..00003}.tar")).has_value());  // 00003 is missing
-  EXPECT_TRUE(check_source_spec("laion:400m").has_value());
-  EXPECT_TRUE(check_source_spec("shards:" + dir.file("{0..")).has_value());
+  EXPECT_FALSE(spec::check_source_spec(options.spec).has_value());
+  EXPECT_FALSE(spec::check_source_spec("synth:shapes").has_value());
+  EXPECT_TRUE(spec::check_source_spec("shards:" + dir.file("{00000..00003}.tar")).has_value());  // 00003 is missing
+  EXPECT_TRUE(spec::check_source_spec("laion:400m").has_value());
+  EXPECT_TRUE(spec::check_source_spec("shards:" + dir.file("{0..")).has_value());
   options.spec = "shards:" + dir.file("missing.tar");
   EXPECT_THROW(open_source(options), core::UserError);
 }
 
 TEST(ShardSource, APoolWithoutUsableSamplesIsAUserError) {
   ScratchDir dir;
-  TarWriter tar(dir.file("shard.tar"));
+  convert::TarWriter tar(dir.file("shard.tar"));
   tar.add("readme.md", "nothing here");
   tar.close();
   EXPECT_THROW(open_shards(dir.file("shard.tar")), core::UserError);

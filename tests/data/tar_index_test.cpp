@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "data/shard_writer.h"
+#include "convert/shard_writer.h"
 #include "support/scratch_dir.h"
 
 namespace clipscale::data {
@@ -26,7 +26,7 @@ std::string slurp(const std::string& path) {
 /// A tar whose members are given; returns its path.
 std::string write_tar(const ScratchDir& dir, const std::vector<std::pair<std::string, std::string>>& members,
                       const std::string& name = "shard.tar") {
-  TarWriter writer(dir.file(name));
+  convert::TarWriter writer(dir.file(name));
   for (const auto& [member, bytes] : members) writer.add(member, bytes);
   writer.close();
   return dir.file(name);

@@ -75,31 +75,31 @@ INSTANTIATE_TEST_SUITE_P(
 TrainOptions tiny_run(const std::string& run_id, const std::string& output_dir) {
   TrainOptions o;
   o.run_id = run_id;
-  o.run_name = "mpi";
-  o.output_dir = output_dir;
-  o.seed = 5;
+  o.config.run.name = "mpi";
+  o.config.run.output_dir = output_dir;
+  o.config.run.seed = 5;
   o.model = testing::tiny_clip_config();
   o.model.text.vocab_size = 600;
   o.model.text.context_length = 16;
-  o.data_size = 1000;
-  o.vocab_corpus = 2000;
-  o.samples_seen = 20 * 32;
-  o.global_batch_size = 32;
-  o.precision = model::Precision::kFp32;
-  o.threads = 1;
-  o.log_every_steps = 1000;
-  o.optim.lr = 2e-3;
-  o.optim.warmup_steps = 2;
-  o.optim.grad_clip_norm = 1.0;
-  o.eval_tasks = {"zeroshot_color"};
-  o.eval_zeroshot_size = 16;
+  o.config.data.data_size = 1000;
+  o.config.data.vocab_corpus = 2000;
+  o.config.train.samples_seen = 20 * 32;
+  o.config.train.global_batch_size = 32;
+  o.config.train.precision = "fp32";
+  o.config.train.threads = 1;
+  o.config.train.log_every_steps = 1000;
+  o.config.optim.lr = 2e-3;
+  o.config.optim.warmup_samples = 2 * 32;
+  o.config.optim.grad_clip_norm = 1.0;
+  o.config.eval.tasks = {"zeroshot_color"};
+  o.config.eval.zeroshot_size = 16;
   return o;
 }
 
 TEST(DistributedTraining, TwentyStepsOnTwoRanksEndWithTheOneRankWeights) {
   testing::ScratchDir scratch;  // each rank has its own; only rank 0 writes
   TrainOptions two = tiny_run("two-ranks", scratch.path().string());
-  two.grad_cache_chunk = 8;  // and caching on every rank
+  two.config.train.grad_cache_chunk = 8;  // and caching on every rank
   const TrainResult distributed = run_training(two, "# 2 ranks", world());
   if (world().rank() == 0) {
     const TrainResult single = run_training(tiny_run("one-rank", scratch.path().string()), "# 1 rank");

@@ -9,17 +9,17 @@
 #include <vector>
 
 #include "model/autocast.h"
-#include "model/flops.h"
+#include "spec/flops.h"
 
 namespace clipscale::model {
 namespace {
 
-ClipConfig family_model(const std::string& name) {
-  return ClipConfig::from_file(std::string(CLIPSCALE_SOURCE_DIR) + "/experiments/models/" + name + ".json");
+spec::ClipConfig family_model(const std::string& name) {
+  return spec::ClipConfig::from_file(std::string(CLIPSCALE_SOURCE_DIR) + "/experiments/models/" + name + ".json");
 }
 
-ClipConfig tiny_config() {
-  ClipConfig c;
+spec::ClipConfig tiny_config() {
+  spec::ClipConfig c;
   c.name = "tiny";
   c.embed_dim = 16;
   c.vision = {16, 4, 32, 2, 16, 4.0};
@@ -52,10 +52,10 @@ TEST(ClipModel, VitB32ParameterNamesAndShapesEqualOpenClip) {
 
 TEST(ClipModel, ParameterCountsMatchTheShapeFormulaForTheWholeFamily) {
   for (const char* name : {"clip-w64-l2", "clip-w96-l3", "clip-w128-l4", "clip-w192-l4", "clip-w256-l6", "clip-w384-l6"}) {
-    const ClipConfig config = family_model(name);
+    const spec::ClipConfig config = family_model(name);
     ClipModel model(config);
     const auto counted = count_parameters(*model);
-    const auto formula = parameters_from_shape(config);
+    const auto formula = spec::parameters_from_shape(config);
     EXPECT_EQ(counted.image, formula.image) << name;
     EXPECT_EQ(counted.text, formula.text) << name;
     EXPECT_EQ(counted.total, formula.total) << name;
@@ -63,8 +63,8 @@ TEST(ClipModel, ParameterCountsMatchTheShapeFormulaForTheWholeFamily) {
 }
 
 TEST(ClipModel, FamilySpansMoreThanThirtyTimesInParameters) {
-  const auto smallest = parameters_from_shape(family_model("clip-w64-l2")).total;
-  const auto largest = parameters_from_shape(family_model("clip-w384-l6")).total;
+  const auto smallest = spec::parameters_from_shape(family_model("clip-w64-l2")).total;
+  const auto largest = spec::parameters_from_shape(family_model("clip-w384-l6")).total;
   EXPECT_GT(static_cast<double>(largest) / static_cast<double>(smallest), 30.0);
 }
 
@@ -96,7 +96,7 @@ TEST(ClipModel, TextFeatureIsPooledAtEotAndIgnoresLaterTokens) {
 
 TEST(ClipModel, InitialisationFollowsOpenClip) {
   torch::manual_seed(2);
-  ClipConfig config = tiny_config();
+  spec::ClipConfig config = tiny_config();
   config.text.width = 256;
   config.text.heads = 4;
   config.text.vocab_size = 4096;
@@ -141,6 +141,17 @@ TEST(ClipModel, Bf16AutocastStaysCloseToFp32) {
   EXPECT_EQ(i16.scalar_type(), torch::kFloat32) << "features are returned in fp32";
   EXPECT_GT(torch::cosine_similarity(i32, i16, 1).min().item<double>(), 0.98);
   EXPECT_GT(torch::cosine_similarity(t32, t16, 1).min().item<double>(), 0.98);
+}
+
+TEST(ClipModel, AnInitLogitBiasAddsTheLogitBiasParameter) {
+  const std::string base = R"("vision_cfg": {"image_size": 16, "patch_size": 4, "width": 8, "layers": 1, "head_width": 4},
+                              "text_cfg": {"width": 8, "heads": 2, "layers": 1})";
+  const auto siglip = spec::ClipConfig::from_json("{\"embed_dim\": 8, \"init_logit_bias\": -10, " + base + "}", "m.json", "m");
+  ClipModel model(siglip);
+  EXPECT_DOUBLE_EQ(model->logit_bias.item<double>(), -10.0);
+  EXPECT_EQ(model->named_parameters().size(),
+            ClipModel(spec::ClipConfig::from_json("{\"embed_dim\": 8, " + base + "}", "m.json", "m"))->named_parameters().size() + 1);
+  EXPECT_EQ(spec::parameters_from_shape(siglip).total, count_parameters(*model).total);
 }
 
 }  // namespace

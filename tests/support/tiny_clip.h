@@ -9,14 +9,14 @@
 #include <string>
 
 #include "model/clip_model.h"
-#include "model/model_config.h"
+#include "spec/model_config.h"
 
 namespace clipscale::testing {
 
 /// Two-layer towers of width 32 on 16-px images (patch 8) and 8-token texts. With `siglip` the
 /// model has a logit bias (SigLIP's initialisation).
-inline model::ClipConfig tiny_clip_config(bool siglip = false) {
-  model::ClipConfig config;
+inline spec::ClipConfig tiny_clip_config(bool siglip = false) {
+  spec::ClipConfig config;
   config.name = "test-tiny";
   config.embed_dim = 16;
   config.vision = {16, 8, 32, 2, 16, 2.0};
@@ -34,7 +34,7 @@ struct RandomBatch {
 };
 
 /// The same batch for the same seed, whatever the global generator's state.
-inline RandomBatch random_batch(const model::ClipConfig& config, int64_t n, uint64_t seed) {
+inline RandomBatch random_batch(const spec::ClipConfig& config, int64_t n, uint64_t seed) {
   auto generator = at::detail::createCPUGenerator(seed);
   const int64_t size = config.vision.image_size, ctx = config.text.context_length, vocab = config.text.vocab_size;
   RandomBatch batch;

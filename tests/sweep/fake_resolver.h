@@ -1,5 +1,5 @@
 // A RunResolver for the sweep tests that needs neither LibTorch nor model JSON: a small run-config
-// schema, Document::load for the overrides, sweep::run_id for the id, and made-up model sizes.
+// schema, Document::load for the overrides, spec::run_id for the id, and made-up model sizes.
 #pragma once
 
 #include <filesystem>
@@ -9,11 +9,11 @@
 
 #include "config/document.h"
 #include "sweep/plan.h"
-#include "sweep/run_id.h"
+#include "spec/run_id.h"
 
 namespace clipscale::testing {
 
-class FakeResolver : public sweep::RunResolver {
+class FakeResolver : public spec::RunResolver {
  public:
   FakeResolver() {
     schema_.add_string("run.name", "default", "results go to <run.output_dir>/<run.name>/")
@@ -33,13 +33,13 @@ class FakeResolver : public sweep::RunResolver {
 
   const config::Schema& schema() const override { return schema_; }
 
-  sweep::ResolvedRun resolve(const std::string& base, const std::vector<std::string>& overrides) const override {
+  spec::ResolvedRun resolve(const std::string& base, const std::vector<std::string>& overrides) const override {
     ++calls;
     const config::Document doc = config::Document::load(schema_, base, overrides);
-    sweep::ResolvedRun r;
+    spec::ResolvedRun r;
     const std::string model = doc.get_string("model.config");
     r.model_name = std::filesystem::path(model).stem().string();
-    r.run_id = sweep::run_id(doc, r.model_name, "{\"model\": \"" + model + "\"}");
+    r.run_id = spec::run_id(doc, r.model_name, "{\"model\": \"" + model + "\"}");
     for (const auto& spec : schema_.keys()) r.values.emplace(spec.key, doc.value(spec.key));
     const auto it = params.find(r.model_name);
     r.params_total = it == params.end() ? 100000 : it->second;

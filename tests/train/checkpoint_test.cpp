@@ -15,8 +15,8 @@ namespace clipscale::train {
 namespace {
 namespace fs = std::filesystem;
 
-model::ClipConfig small_config() {
-  model::ClipConfig c;
+spec::ClipConfig small_config() {
+  spec::ClipConfig c;
   c.name = "unit-small";
   c.embed_dim = 8;
   c.vision = {8, 4, 16, 1, 8, 2.0};
@@ -72,7 +72,7 @@ TEST_F(CheckpointTest, WeightsOfAnotherShapeAreRefusedByName) {
   model::ClipModel m(small_config());
   const std::string path = (dir_ / "w.safetensors").string();
   export_safetensors(*m, path, "F32", {});
-  model::ClipConfig other = small_config();
+  spec::ClipConfig other = small_config();
   other.embed_dim = 12;
   model::ClipModel n(other);
   try {

@@ -37,7 +37,7 @@ TEST(WeightDecay, ExemptsGainsBiasesEmbeddingsOfOneDimensionAndTheScale) {
 }
 
 TEST(AdamW, HasADecayedAndAnExemptGroupCoveringEveryParameter) {
-  model::ClipConfig c;
+  spec::ClipConfig c;
   c.embed_dim = 8;
   c.vision = {8, 4, 16, 1, 8, 2.0};
   c.text = {6, 32, 16, 2, 1, 2.0};

@@ -22,25 +22,25 @@ class TrainerTest : public ::testing::Test {
   TrainOptions tiny(const std::string& run_id) const {
     TrainOptions o;
     o.run_id = run_id;
-    o.run_name = "unit";
-    o.output_dir = root_.string();
-    o.seed = 3;
+    o.config.run.name = "unit";
+    o.config.run.output_dir = root_.string();
+    o.config.run.seed = 3;
     o.model.name = "unit-tiny";
     o.model.embed_dim = 32;
     o.model.vision = {16, 4, 32, 1, 16, 2.0};
     o.model.text = {16, 600, 32, 2, 1, 2.0};
-    o.data_size = 2000;
-    o.vocab_corpus = 2000;
-    o.samples_seen = 20 * 32;
-    o.global_batch_size = 32;
-    o.precision = model::Precision::kFp32;
-    o.threads = 1;
-    o.log_every_steps = 100;
-    o.optim.lr = 2e-3;
-    o.optim.warmup_steps = 2;
-    o.eval_every_samples = 320;
-    o.eval_zeroshot_size = 48;
-    o.eval_retrieval_size = 40;
+    o.config.data.data_size = 2000;
+    o.config.data.vocab_corpus = 2000;
+    o.config.train.samples_seen = 20 * 32;
+    o.config.train.global_batch_size = 32;
+    o.config.train.precision = "fp32";
+    o.config.train.threads = 1;
+    o.config.train.log_every_steps = 100;
+    o.config.optim.lr = 2e-3;
+    o.config.optim.warmup_samples = 2 * 32;
+    o.config.eval.every_samples = 320;
+    o.config.eval.zeroshot_size = 48;
+    o.config.eval.retrieval_size = 40;
     return o;
   }
 
@@ -56,7 +56,7 @@ TEST_F(TrainerTest, SameConfigAndSeedGiveBitIdenticalResults) {
   auto pb = cb.model->named_parameters();
   for (const auto& item : ca.model->named_parameters()) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
   TrainOptions other = tiny("unit-c");
-  other.seed = 4;
+  other.config.run.seed = 4;
   EXPECT_NE(run_training(other, "# c").final_loss, a.final_loss);
 }
 
@@ -87,7 +87,7 @@ TEST_F(TrainerTest, WritesACompleteRunFile) {
 
 TEST_F(TrainerTest, AFinishedRunIsNotOverwritten) {
   TrainOptions o = tiny("unit-done");
-  o.samples_seen = 64;
+  o.config.train.samples_seen = 64;
   const TrainResult first = run_training(o, "# first");
   EXPECT_THROW(run_training(o, "# second"), core::UserError);
   EXPECT_EQ(io::read_run_file(first.run_file).header.config_toml, "# first");
@@ -95,8 +95,8 @@ TEST_F(TrainerTest, AFinishedRunIsNotOverwritten) {
 
 TEST_F(TrainerTest, ADivergingRunEndsFailedWithAUserError) {
   TrainOptions o = tiny("unit-diverge");
-  o.optim.lr = std::numeric_limits<double>::infinity();  // the first update makes every weight non-finite
-  o.optim.warmup_steps = 0;
+  o.config.optim.lr = std::numeric_limits<double>::infinity();  // the first update makes every weight non-finite
+  o.config.optim.warmup_samples = 0;
   try {
     run_training(o, "");
     FAIL() << "expected the run to diverge";
@@ -108,9 +108,9 @@ TEST_F(TrainerTest, ADivergingRunEndsFailedWithAUserError) {
 
 TEST_F(TrainerTest, NonFiniteStepsAreSkippedCountedAndStopTheRunAfterTheLimit) {
   TrainOptions o = tiny("unit-nonfinite");
-  o.optim.lr = std::numeric_limits<double>::infinity();  // step 1 updates; its weights are non-finite
-  o.optim.warmup_steps = 0;
-  o.max_nonfinite_steps = 3;
+  o.config.optim.lr = std::numeric_limits<double>::infinity();  // step 1 updates; its weights are non-finite
+  o.config.optim.warmup_samples = 0;
+  o.config.train.max_nonfinite_steps = 3;
   try {
     run_training(o, "");
     FAIL() << "expected the run to fail";
@@ -126,9 +126,9 @@ TEST_F(TrainerTest, NonFiniteStepsAreSkippedCountedAndStopTheRunAfterTheLimit) {
 
 TEST_F(TrainerTest, ACheckpointOfNonFiniteWeightsIsNeverWritten) {
   TrainOptions o = tiny("unit-nan-checkpoint");
-  o.optim.lr = std::numeric_limits<double>::infinity();
-  o.optim.warmup_steps = 0;
-  o.checkpoint_every_samples = 32;  // after step 1, whose update made the weights non-finite
+  o.config.optim.lr = std::numeric_limits<double>::infinity();
+  o.config.optim.warmup_samples = 0;
+  o.config.checkpoint.every_samples = 32;  // after step 1, whose update made the weights non-finite
   try {
     run_training(o, "");
     FAIL() << "expected the run to fail";
@@ -140,7 +140,7 @@ TEST_F(TrainerTest, ACheckpointOfNonFiniteWeightsIsNeverWritten) {
 
 TEST_F(TrainerTest, LossFallsOnTheSyntheticPool) {
   TrainOptions o = tiny("unit-learn");
-  o.samples_seen = 60 * 32;
+  o.config.train.samples_seen = 60 * 32;
   const TrainResult result = run_training(o, "");
   const io::RunFile file = io::read_run_file(result.run_file);
   double first = 0, last = 0;
