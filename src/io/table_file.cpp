@@ -3,13 +3,8 @@
 #include <hdf5.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <limits>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -17,7 +12,6 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "io/atomic_file.h"
 
 namespace clipscale::io {
 namespace {
@@ -25,129 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kRowsAttr = "n_rows";
-
-// Shortest text that reads back to the same double; integral values keep a ".0" so that a CSV
-// float64 column is read back as float64.
-std::string format_number(double value) {
-  if (std::isnan(value)) return "";
-  std::string text = fmt::format("{}", value);
-  if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
-  return text;
-}
-
-// ---- CSV ----
-
-bool parse_int64(std::string_view cell, int64_t* out) {
-  if (cell.empty()) return false;
-  const char* end = cell.data() + cell.size();
-  const auto [ptr, ec] = std::from_chars(cell.data(), end, *out);
-  return ec == std::errc() && ptr == end;
-}
-
-bool parse_double(const std::string& cell, double* out) {
-  if (cell.empty()) {
-    *out = std::numeric_limits<double>::quiet_NaN();
-    return true;
-  }
-  errno = 0;
-  char* end = nullptr;
-  *out = std::strtod(cell.c_str(), &end);
-  return end == cell.c_str() + cell.size() && errno != ERANGE;
-}
-
-// Splits CSV text into rows of cells (RFC 4180: "" is a quote inside a quoted cell; quoted cells
-// may hold commas and line breaks). Line numbers of each row's start go to `lines`.
-std::vector<std::vector<std::string>> split_csv(std::string_view text, const std::string& origin,
-                                                std::vector<int>* lines) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string cell;
-  bool quoted = false;
-  bool row_has_content = false;
-  int line = 1;
-  int row_line = 1;
-  int quote_line = 0;
-  auto end_row = [&] {
-    if (row_has_content || !row.empty()) {
-      row.push_back(std::move(cell));
-      rows.push_back(std::move(row));
-      lines->push_back(row_line);
-    }
-    row.clear();
-    cell.clear();
-    row_has_content = false;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        if (c == '\n') ++line;
-        cell += c;
-      }
-      continue;
-    }
-    if (c == '"') {
-      quoted = true;
-      quote_line = line;
-      row_has_content = true;
-    } else if (c == ',') {
-      row.push_back(std::move(cell));
-      cell.clear();
-      row_has_content = true;
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      end_row();
-      ++line;
-      row_line = line;
-    } else {
-      cell += c;
-      row_has_content = true;
-    }
-  }
-  if (quoted) {
-    throw core::UserError(fmt::format("{}:{}: a quoted cell is never closed. HINT: every '\"' that opens a cell "
-                                      "needs a closing '\"'; a quote inside a cell is written '\"\"'.",
-                                      origin, quote_line));
-  }
-  end_row();
-  return rows;
-}
-
-ColumnValues infer_column(const std::vector<std::string>& cells) {
-  bool all_int = !cells.empty();
-  for (const std::string& c : cells) {
-    int64_t v = 0;
-    if (!parse_int64(c, &v)) {
-      all_int = false;
-      break;
-    }
-  }
-  if (all_int) {
-    std::vector<int64_t> values(cells.size());
-    for (size_t i = 0; i < cells.size(); ++i) parse_int64(cells[i], &values[i]);
-    return values;
-  }
-  std::vector<double> numbers(cells.size());
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (!parse_double(cells[i], &numbers[i])) return cells;
-  }
-  return numbers;
-}
-
-std::string quote_csv(const std::string& cell) {
-  if (cell.find_first_of(",\"\n\r") == std::string::npos) return cell;
-  std::string out = "\"";
-  for (const char c : cell) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 // ---- HDF5 ----
 
@@ -240,121 +111,6 @@ H5O_type_t object_type(hid_t location, const std::string& name) {
 
 }  // namespace
 
-// ---- Table ----
-
-std::string column_type_name(const ColumnValues& values) {
-  switch (values.index()) {
-    case 0: return "float64";
-    case 1: return "int64";
-    default: return "string";
-  }
-}
-
-size_t column_size(const ColumnValues& values) {
-  return std::visit([](const auto& v) { return v.size(); }, values);
-}
-
-void Table::add(std::string name, ColumnValues values) {
-  CLIPSCALE_CHECK(!name.empty()) << "a table column needs a name";
-  CLIPSCALE_CHECK(find(name) == nullptr) << "table column '" << name << "' added twice";
-  const size_t n = column_size(values);
-  if (!columns_.empty()) {
-    CLIPSCALE_CHECK_EQ(n, rows_) << "column '" << name << "' has another length";
-  }
-  rows_ = n;
-  columns_.push_back({std::move(name), std::move(values)});
-}
-
-const Column* Table::find(std::string_view name) const {
-  for (const Column& c : columns_) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
-std::vector<double> Table::numbers(std::string_view name) const {
-  const Column* column = find(name);
-  CLIPSCALE_CHECK(column != nullptr) << "no column '" << name << "'";
-  if (const auto* d = std::get_if<std::vector<double>>(&column->values)) return *d;
-  const auto* i = std::get_if<std::vector<int64_t>>(&column->values);
-  CLIPSCALE_CHECK(i != nullptr) << "column '" << name << "' holds strings";
-  return std::vector<double>(i->begin(), i->end());
-}
-
-std::string Table::cell_text(size_t column, size_t row) const {
-  const ColumnValues& values = columns_.at(column).values;
-  if (const auto* d = std::get_if<std::vector<double>>(&values)) return format_number(d->at(row));
-  if (const auto* i = std::get_if<std::vector<int64_t>>(&values)) return std::to_string(i->at(row));
-  return std::get<std::vector<std::string>>(values).at(row);
-}
-
-std::vector<std::string> Table::strings(std::string_view name) const {
-  const Column* column = find(name);
-  CLIPSCALE_CHECK(column != nullptr) << "no column '" << name << "'";
-  const size_t index = static_cast<size_t>(column - columns_.data());
-  std::vector<std::string> out(rows_);
-  for (size_t r = 0; r < rows_; ++r) out[r] = cell_text(index, r);
-  return out;
-}
-
-// ---- CSV ----
-
-Table parse_csv(std::string_view text, const std::string& origin) {
-  std::vector<int> lines;
-  const auto rows = split_csv(text, origin, &lines);
-  if (rows.empty()) {
-    throw core::UserError(fmt::format("{}: the CSV holds no header row. HINT: the first line names the columns, "
-                                      "e.g. 'compute,error'.",
-                                      origin));
-  }
-  const std::vector<std::string>& header = rows.front();
-  std::set<std::string> seen;
-  for (size_t c = 0; c < header.size(); ++c) {
-    if (header[c].empty()) {
-      throw core::UserError(fmt::format("{}:{}: column {} of the header has no name. HINT: name every column.",
-                                        origin, lines.front(), c + 1));
-    }
-    if (!seen.insert(header[c]).second) {
-      throw core::UserError(fmt::format("{}:{}: column name '{}' appears twice in the header. HINT: column names "
-                                        "must be unique.",
-                                        origin, lines.front(), header[c]));
-    }
-  }
-  std::vector<std::vector<std::string>> cells(header.size());
-  for (size_t r = 1; r < rows.size(); ++r) {
-    if (rows[r].size() != header.size()) {
-      throw core::UserError(fmt::format("{}:{}: the row has {} cells, the header has {}. HINT: quote cells that "
-                                        "hold commas.",
-                                        origin, lines[r], rows[r].size(), header.size()));
-    }
-    for (size_t c = 0; c < header.size(); ++c) cells[c].push_back(rows[r][c]);
-  }
-  Table table;
-  for (size_t c = 0; c < header.size(); ++c) table.add(header[c], infer_column(cells[c]));
-  return table;
-}
-
-Table read_csv(const std::string& path) { return parse_csv(read_file(path), path); }
-
-std::string format_csv(const Table& table) {
-  std::string out;
-  for (size_t c = 0; c < table.columns().size(); ++c) {
-    if (c > 0) out += ',';
-    out += quote_csv(table.columns()[c].name);
-  }
-  out += '\n';
-  for (size_t r = 0; r < table.rows(); ++r) {
-    for (size_t c = 0; c < table.columns().size(); ++c) {
-      if (c > 0) out += ',';
-      out += quote_csv(table.cell_text(c, r));
-    }
-    out += '\n';
-  }
-  return out;
-}
-
-void write_csv(const std::string& path, const Table& table) { write_file_atomic(path, format_csv(table)); }
-
 // ---- TableFileWriter ----
 
 struct TableFileWriter::Impl {
@@ -420,9 +176,9 @@ struct TableFileWriter::Impl {
     const hsize_t rows = column_size(column.values);
     H5Object space(H5Screate_simple(1, &rows, nullptr), H5Sclose);
     auto create = [&](hid_t file_type) {
-      return H5Object(H5Dcreate2(parent.id(), leaf.c_str(), file_type, space.id(), H5P_DEFAULT, H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                      H5Dclose);
+      return H5Object(
+          H5Dcreate2(parent.id(), leaf.c_str(), file_type, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+          H5Dclose);
     };
     herr_t status = -1;
     if (const auto* d = std::get_if<std::vector<double>>(&column.values)) {
@@ -456,9 +212,10 @@ TableFileWriter::TableFileWriter(std::string path) : impl_(std::make_unique<Impl
   H5Pset_attr_creation_order(fcpl.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
   impl_->file = H5Fcreate(impl_->tmp_path.c_str(), H5F_ACC_TRUNC, fcpl.id(), H5P_DEFAULT);
   if (impl_->file < 0) {
-    throw core::UserError(fmt::format("{}: cannot create the HDF5 file (temporary name {}). HINT: check that the "
-                                      "folder exists and is writable.",
-                                      impl_->path, impl_->tmp_path));
+    throw core::UserError(
+        fmt::format("{}: cannot create the HDF5 file (temporary name {}). HINT: check that the "
+                    "folder exists and is writable.",
+                    impl_->path, impl_->tmp_path));
   }
 }
 
@@ -496,9 +253,10 @@ void TableFileWriter::commit() {
   if (closed >= 0) fs::rename(impl_->tmp_path, impl_->path, ec);
   if (closed < 0 || ec) {
     fs::remove(impl_->tmp_path, ec);
-    throw core::UserError(fmt::format("{}: cannot write the file ({}). HINT: check that the folder is writable and "
-                                      "has free space.",
-                                      impl_->path, closed < 0 ? "HDF5 failed to close it" : ec.message()));
+    throw core::UserError(
+        fmt::format("{}: cannot write the file ({}). HINT: check that the folder is writable and "
+                    "has free space.",
+                    impl_->path, closed < 0 ? "HDF5 failed to close it" : ec.message()));
   }
 }
 
@@ -511,9 +269,10 @@ struct TableFileReader::Impl {
   hid_t file = H5I_INVALID_HID;
 
   [[noreturn]] void fail(const std::string& member, const std::string& problem) const {
-    throw core::UserError(fmt::format("{}: {} {}. HINT: the file is damaged or was not written by clipscale; "
-                                      "`h5dump -H {}` shows what it holds.",
-                                      path, member, problem, path));
+    throw core::UserError(
+        fmt::format("{}: {} {}. HINT: the file is damaged or was not written by clipscale; "
+                    "`h5dump -H {}` shows what it holds.",
+                    path, member, problem, path));
   }
 
   bool exists(const std::string& group) const {
@@ -626,15 +385,17 @@ TableFileReader::TableFileReader(std::string path) : impl_(std::make_unique<Impl
                                       fs::is_directory(impl_->path, ec) ? " (it is a folder)" : ""));
   }
   if (H5Fis_hdf5(impl_->path.c_str()) <= 0) {
-    throw core::UserError(fmt::format("{}: not an HDF5 file. HINT: pass the .h5 file clipscale wrote (a CSV goes "
-                                      "through the CSV reader).",
-                                      impl_->path));
+    throw core::UserError(
+        fmt::format("{}: not an HDF5 file. HINT: pass the .h5 file clipscale wrote (a CSV goes "
+                    "through the CSV reader).",
+                    impl_->path));
   }
   impl_->file = H5Fopen(impl_->path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (impl_->file < 0) {
-    throw core::UserError(fmt::format("{}: HDF5 cannot open the file. HINT: another process may hold it open for "
-                                      "writing; `h5dump -H {}` shows its state.",
-                                      impl_->path, impl_->path));
+    throw core::UserError(
+        fmt::format("{}: HDF5 cannot open the file. HINT: another process may hold it open for "
+                    "writing; `h5dump -H {}` shows its state.",
+                    impl_->path, impl_->path));
   }
 }
 
@@ -723,9 +484,10 @@ std::string attribute_string(const Attributes& attributes, const std::string& na
   const auto it = attributes.find(name);
   if (it == attributes.end()) return fallback;
   if (const auto* text = std::get_if<std::string>(&it->second)) return *text;
-  throw core::UserError(fmt::format("{}: attribute '{}' is a number, expected a string. HINT: the file was not "
-                                    "written by this version of clipscale.",
-                                    origin, name));
+  throw core::UserError(
+      fmt::format("{}: attribute '{}' is a number, expected a string. HINT: the file was not "
+                  "written by this version of clipscale.",
+                  origin, name));
 }
 
 double attribute_number(const Attributes& attributes, const std::string& name, const std::string& origin,
@@ -734,9 +496,10 @@ double attribute_number(const Attributes& attributes, const std::string& name, c
   if (it == attributes.end()) return fallback;
   if (const auto* d = std::get_if<double>(&it->second)) return *d;
   if (const auto* i = std::get_if<int64_t>(&it->second)) return static_cast<double>(*i);
-  throw core::UserError(fmt::format("{}: attribute '{}' is a string, expected a number. HINT: the file was not "
-                                    "written by this version of clipscale.",
-                                    origin, name));
+  throw core::UserError(
+      fmt::format("{}: attribute '{}' is a string, expected a number. HINT: the file was not "
+                  "written by this version of clipscale.",
+                  origin, name));
 }
 
 }  // namespace clipscale::io
