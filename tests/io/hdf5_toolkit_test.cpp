@@ -6,6 +6,10 @@
 #include <vector>
 
 #include "core/error.h"
+#include "io/array_file.h"
+#include "io/atomic_file.h"
+#include "io/run_file.h"
+#include "io/table_file.h"
 #include "support/scratch_dir.h"
 
 namespace clipscale::io {
@@ -72,6 +76,38 @@ TEST(Hdf5QuietErrors, SilencesTheHandlerAndRestoresTheOneBefore) {
   expect_handler(count_calls, &calls);
   fail_an_hdf5_call();
   EXPECT_EQ(calls, 2) << "the handler works again";
+}
+
+TEST(Hdf5QuietErrors, FileFormatsLeaveTheHandlerAsTheyFoundIt) {
+  const clipscale::testing::ScratchDir dir;
+  const KeepErrorHandler keep;
+  int calls = 0;
+  H5Eset_auto2(H5E_DEFAULT, count_calls, &calls);
+
+  write_file_atomic(dir.file("text.h5"), "not HDF5");
+  EXPECT_THROW(read_run_file(dir.file("text.h5")), core::UserError);
+  EXPECT_THROW(TableFileReader(dir.file("text.h5")), core::UserError);
+  {
+    RunWriter writer(dir.file("run.h5"), RunHeader{}, {{"t", {"m"}}});
+    writer.finish(kRunStatusDone, {{"t", {{"m", 1.0}}}});
+  }
+  EXPECT_EQ(read_run_file(dir.file("run.h5")).status, kRunStatusDone);
+  {
+    TableFileWriter writer(dir.file("table.h5"));
+    writer.set_attributes("/", {{"kind", std::string("k")}});
+    writer.commit();
+  }
+  const TableFileReader reader(dir.file("table.h5"));
+  EXPECT_THROW(reader.read_table("/missing"), core::UserError);
+  {
+    ArrayFileWriter writer(dir.file("array.h5"));
+    writer.set_attribute("n", int64_t{1});
+  }
+
+  EXPECT_EQ(calls, 0) << "the formats report failures as exceptions, not through HDF5's printing";
+  expect_handler(count_calls, &calls);
+  fail_an_hdf5_call();
+  EXPECT_EQ(calls, 1);
 }
 
 TEST(Hdf5Site, WriteFailuresAreOursAndReadFailuresAreTheUsers) {
