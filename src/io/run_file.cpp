@@ -39,10 +39,10 @@ constexpr int kReadOpenAttempts = 20;
 constexpr std::chrono::milliseconds kReadOpenDelay{50};
 
 // finish() reopens the file for the final attributes only when its file system has this much
-// room. Those writes need a few KiB (a new heap block for the strings); were they to fail, the
+// room. Those writes need about 4 KiB (a new heap block for the strings); were they to fail, the
 // reopened file could not be closed cleanly (hdf5::flush_and_close), whereas a file left closed
 // is sound and reads as a run that is still running.
-constexpr uint64_t kFinishRoomBytes = 64 * 1024;
+constexpr uint64_t kFinishRoomBytes = 16 * 1024;
 
 constexpr const char* kSchemaVersionAttr = "schema_version";
 constexpr const char* kStatusAttr = "status";

@@ -90,7 +90,7 @@ struct EvalTaskLayout {
 ///    appended before (where HDF5 refuses to undo it, read_run_file still drops the partial row);
 ///  * the writer stays usable: the append may be retried, or finish() called;
 ///  * finish() first ends SWMR writing, which closes the file cleanly, and records the status
-///    only with 64 KiB free on the file system; until it does, the file reads as status "running"
+///    only with 16 KiB free on the file system; until it does, the file reads as status "running"
 ///    with every row appended, like one whose writer was killed. A failed finish() may be called
 ///    again (once space is freed), and picks up where it stopped.
 /// Not guaranteed: if the file itself cannot be flushed on closing (the disk filled since the last
@@ -133,7 +133,7 @@ class RunWriter {
   /// `status` ("done", "failed" or "preempted") and finished_utc, and closes it. Once it has
   /// completed it may not be called again, and no append is allowed after the first call.
   /// Unknown tasks or metrics fail a CLIPSCALE_CHECK; write failures and a file system with less
-  /// than 64 KiB free throw core::UserError, after which finish() may be called again.
+  /// than 16 KiB free throw core::UserError, after which finish() may be called again.
   /// Readers hold shared locks that block the reopen (SWMR readers included); it is retried for
   /// 2 s, then done without the lock. Only attributes change, so the file stays sound, but a
   /// reader that stays open across finish() may fail to read the changed attributes until it
