@@ -22,7 +22,7 @@ class ArrayFileWriter {
   void write_i64(const std::string& name, const std::vector<int64_t>& shape, const int64_t* data);
   /// A 1-D array of variable-length UTF-8 strings.
   void write_strings(const std::string& name, const std::vector<std::string>& values);
-  /// Root attributes.
+  /// Root attributes; setting one again replaces its value.
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, double value);
   void set_attribute(const std::string& name, int64_t value);

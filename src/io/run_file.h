@@ -44,13 +44,13 @@ struct RunHeader {
   std::string run_id;
   std::string config_toml;  ///< the resolved config, with provenance comments
   std::string git_sha;
-  std::string variant;      ///< data variant (curation method) name
+  std::string variant;  ///< data variant (curation method) name
   int64_t params_image = 0;
   int64_t params_text = 0;
   int64_t params_total = 0;
   double flops_per_sample = 0;  ///< forward FLOPs per image-text pair, both towers
   int64_t samples_seen_target = 0;
-  int64_t data_size = 0;        ///< unique samples in the training pool
+  int64_t data_size = 0;  ///< unique samples in the training pool
   int64_t seed = 0;
   int64_t world_size = 1;
   /// More root attributes, e.g. {"model": "vit-s16"}, {"sweep": "tiny"}. Names must not clash
@@ -78,8 +78,24 @@ struct EvalTaskLayout {
 };
 
 /// Writes one run file. Not thread-safe: one thread of one process (rank 0) owns it.
-/// HDF5 failures throw core::Error naming the file and object; misuse (an unknown task or metric,
-/// a bad status) fails a CLIPSCALE_CHECK.
+/// HDF5 failures while creating the file throw core::Error naming the file and object; misuse
+/// (an unknown task or metric, a bad status) fails a CLIPSCALE_CHECK.
+///
+/// Write failures of append_train, append_eval and finish() (a full disk, a quota) throw
+/// core::UserError naming the file, the dataset or step, the row and HDF5's reason, with a HINT
+/// to free space or move run.output_dir. What is then guaranteed:
+///  * every row whose append returned is on disk, and reads back (read_run_file, h5py with
+///    swmr=True) also after the writer is gone or its process was killed;
+///  * the failed row is undone in every series of its group, so each holds exactly the rows
+///    appended before (where HDF5 refuses to undo it, read_run_file still drops the partial row);
+///  * the writer stays usable: the append may be retried, or finish() called;
+///  * finish() first ends SWMR writing, which closes the file cleanly, and records the status
+///    only with 16 KiB free on the file system; until it does, the file reads as status "running"
+///    with every row appended, like one whose writer was killed. A failed finish() may be called
+///    again (once space is freed), and picks up where it stopped.
+/// Not guaranteed: if the file itself cannot be flushed on closing (the disk filled since the last
+/// append), HDF5 1.10 cannot close it cleanly. The file then stays as of the last row appended
+/// (readable as above), but HDF5 may crash the process at exit.
 class RunWriter {
  public:
   /// Creates (or truncates) `path` and its parent directories; writes schema_version, the header
@@ -98,28 +114,31 @@ class RunWriter {
   RunWriter& operator=(RunWriter&&) noexcept;
   RunWriter(const RunWriter&) = delete;
   RunWriter& operator=(const RunWriter&) = delete;
-  /// Closes the file. If finish() was never called, first sets status "failed" (best effort;
-  /// errors are swallowed, so a crashed run may also be left at "running").
+  /// Closes the file. If finish() was never called (or did not complete), first tries
+  /// finish("failed"); errors are swallowed, so a crashed run, or one on a full disk, may be left
+  /// at "running".
   ~RunWriter();
 
   /// Appends one row to every /train series and flushes it, so SWMR readers see it at once.
+  /// core::UserError when it can't be written (see above): then no series keeps the row.
   void append_train(const TrainRecord& record);
 
   /// Appends one evaluation of `task` at `samples_seen`. `metrics` maps metric names of the task's
   /// layout to values; a layout metric missing from the map is recorded as NaN. An unknown task
-  /// or metric fails a CLIPSCALE_CHECK.
+  /// or metric fails a CLIPSCALE_CHECK; a write failure is a core::UserError, as for append_train.
   void append_eval(const std::string& task, int64_t samples_seen, const std::map<std::string, double>& metrics);
 
   /// Ends the run: leaves SWMR mode (closes the file), reopens it read-write, writes the final
   /// metric values (task -> metric -> value) as attributes of /eval/<task>, sets status to
-  /// `status` ("done", "failed" or "preempted") and finished_utc, and closes it. Call at most
-  /// once; afterwards no append is allowed. Unknown tasks or metrics fail a CLIPSCALE_CHECK.
+  /// `status` ("done", "failed" or "preempted") and finished_utc, and closes it. Once it has
+  /// completed it may not be called again, and no append is allowed after the first call.
+  /// Unknown tasks or metrics fail a CLIPSCALE_CHECK; write failures and a file system with less
+  /// than 16 KiB free throw core::UserError, after which finish() may be called again.
   /// Readers hold shared locks that block the reopen (SWMR readers included); it is retried for
   /// 2 s, then done without the lock. Only attributes change, so the file stays sound, but a
   /// reader that stays open across finish() may fail to read the changed attributes until it
   /// reopens the file. read_run_file waits (up to 1 s) rather than fail on finish()'s lock.
-  void finish(const std::string& status,
-              const std::map<std::string, std::map<std::string, double>>& final_metrics);
+  void finish(const std::string& status, const std::map<std::string, std::map<std::string, double>>& final_metrics);
 
   const std::string& path() const;
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "io/csv_file.h"
 
 namespace clipscale::io {
 namespace {
@@ -130,15 +131,17 @@ SweepFile read_sweep_file(const std::string& path) {
   Attributes root = reader.attributes("/");
   const std::string kind = attribute_string(root, kKindAttr, path);
   if (kind != kSweepFileKind) {
-    throw core::UserError(fmt::format("{}: root attribute 'kind' is '{}', expected '{}'. HINT: pass a sweep.h5 "
-                                      "written by `clipscale sweep collect`.",
-                                      path, kind, kSweepFileKind));
+    throw core::UserError(
+        fmt::format("{}: root attribute 'kind' is '{}', expected '{}'. HINT: pass a sweep.h5 "
+                    "written by `clipscale sweep collect`.",
+                    path, kind, kSweepFileKind));
   }
   const double version = attribute_number(root, kSchemaVersionAttr, path, -1);
   if (version != static_cast<double>(kSweepFileSchemaVersion)) {
-    throw core::UserError(fmt::format("{}: schema_version is {}, this clipscale reads {}. HINT: re-create it with "
-                                      "`clipscale sweep collect` of this version.",
-                                      path, version, kSweepFileSchemaVersion));
+    throw core::UserError(
+        fmt::format("{}: schema_version is {}, this clipscale reads {}. HINT: re-create it with "
+                    "`clipscale sweep collect` of this version.",
+                    path, version, kSweepFileSchemaVersion));
   }
   SweepFile sweep;
   sweep.sweep = attribute_string(root, kSweepAttr, path);
@@ -148,9 +151,10 @@ SweepFile read_sweep_file(const std::string& path) {
   sweep.runs = reader.read_table(kRunsGroup);
   for (const char* column : {kSweepRunIdColumn, kSweepStatusColumn, kSweepComputeColumn}) {
     if (!sweep.runs.has(column)) {
-      throw core::UserError(fmt::format("{}: the runs table has no column '{}'. HINT: re-create the file with "
-                                        "`clipscale sweep collect`.",
-                                        path, column));
+      throw core::UserError(
+          fmt::format("{}: the runs table has no column '{}'. HINT: re-create the file with "
+                      "`clipscale sweep collect`.",
+                      path, column));
     }
   }
   return sweep;

@@ -1,15 +1,9 @@
 #include "io/table_file.h"
 
-#include <hdf5.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <limits>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -17,177 +11,16 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "io/atomic_file.h"
+#include "io/hdf5_toolkit.h"
 
 namespace clipscale::io {
 namespace {
 
 namespace fs = std::filesystem;
+using hdf5::Handle;
+using hdf5::Site;
 
 constexpr const char* kRowsAttr = "n_rows";
-
-// Shortest text that reads back to the same double; integral values keep a ".0" so that a CSV
-// float64 column is read back as float64.
-std::string format_number(double value) {
-  if (std::isnan(value)) return "";
-  std::string text = fmt::format("{}", value);
-  if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
-  return text;
-}
-
-// ---- CSV ----
-
-bool parse_int64(std::string_view cell, int64_t* out) {
-  if (cell.empty()) return false;
-  const char* end = cell.data() + cell.size();
-  const auto [ptr, ec] = std::from_chars(cell.data(), end, *out);
-  return ec == std::errc() && ptr == end;
-}
-
-bool parse_double(const std::string& cell, double* out) {
-  if (cell.empty()) {
-    *out = std::numeric_limits<double>::quiet_NaN();
-    return true;
-  }
-  errno = 0;
-  char* end = nullptr;
-  *out = std::strtod(cell.c_str(), &end);
-  return end == cell.c_str() + cell.size() && errno != ERANGE;
-}
-
-// Splits CSV text into rows of cells (RFC 4180: "" is a quote inside a quoted cell; quoted cells
-// may hold commas and line breaks). Line numbers of each row's start go to `lines`.
-std::vector<std::vector<std::string>> split_csv(std::string_view text, const std::string& origin,
-                                                std::vector<int>* lines) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string cell;
-  bool quoted = false;
-  bool row_has_content = false;
-  int line = 1;
-  int row_line = 1;
-  int quote_line = 0;
-  auto end_row = [&] {
-    if (row_has_content || !row.empty()) {
-      row.push_back(std::move(cell));
-      rows.push_back(std::move(row));
-      lines->push_back(row_line);
-    }
-    row.clear();
-    cell.clear();
-    row_has_content = false;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        if (c == '\n') ++line;
-        cell += c;
-      }
-      continue;
-    }
-    if (c == '"') {
-      quoted = true;
-      quote_line = line;
-      row_has_content = true;
-    } else if (c == ',') {
-      row.push_back(std::move(cell));
-      cell.clear();
-      row_has_content = true;
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      end_row();
-      ++line;
-      row_line = line;
-    } else {
-      cell += c;
-      row_has_content = true;
-    }
-  }
-  if (quoted) {
-    throw core::UserError(fmt::format("{}:{}: a quoted cell is never closed. HINT: every '\"' that opens a cell "
-                                      "needs a closing '\"'; a quote inside a cell is written '\"\"'.",
-                                      origin, quote_line));
-  }
-  end_row();
-  return rows;
-}
-
-ColumnValues infer_column(const std::vector<std::string>& cells) {
-  bool all_int = !cells.empty();
-  for (const std::string& c : cells) {
-    int64_t v = 0;
-    if (!parse_int64(c, &v)) {
-      all_int = false;
-      break;
-    }
-  }
-  if (all_int) {
-    std::vector<int64_t> values(cells.size());
-    for (size_t i = 0; i < cells.size(); ++i) parse_int64(cells[i], &values[i]);
-    return values;
-  }
-  std::vector<double> numbers(cells.size());
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (!parse_double(cells[i], &numbers[i])) return cells;
-  }
-  return numbers;
-}
-
-std::string quote_csv(const std::string& cell) {
-  if (cell.find_first_of(",\"\n\r") == std::string::npos) return cell;
-  std::string out = "\"";
-  for (const char c : cell) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// ---- HDF5 ----
-
-// Owns an HDF5 identifier; closes it with the function given.
-class H5Object {
- public:
-  H5Object(hid_t id, herr_t (*closer)(hid_t)) : id_(id), closer_(closer) {}
-  H5Object(H5Object&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), closer_(o.closer_) {}
-  H5Object(const H5Object&) = delete;
-  H5Object& operator=(const H5Object&) = delete;
-  H5Object& operator=(H5Object&& o) noexcept {
-    if (this != &o) {
-      if (id_ >= 0) closer_(id_);
-      id_ = std::exchange(o.id_, H5I_INVALID_HID);
-      closer_ = o.closer_;
-    }
-    return *this;
-  }
-  ~H5Object() {
-    if (id_ >= 0) closer_(id_);
-  }
-  hid_t id() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*closer_)(hid_t);
-};
-
-H5Object utf8_string_type() {
-  H5Object type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.id(), H5T_VARIABLE);
-  H5Tset_cset(type.id(), H5T_CSET_UTF8);
-  return type;
-}
-
-std::string join_path(const std::string& group, const std::string& name) {
-  if (group.empty() || group == "/") return "/" + name;
-  return group + "/" + name;
-}
 
 // "/a/b" -> {"a", "b"}.
 std::vector<std::string> path_parts(const std::string& path) {
@@ -209,296 +42,117 @@ std::string normalise_group(const std::string& group) {
   return out.empty() ? "/" : out;
 }
 
-herr_t collect_link(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/, void* out) {
-  static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-  return 0;
-}
-
-herr_t collect_attribute(hid_t /*object*/, const char* name, const H5A_info_t* /*info*/, void* out) {
-  static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-  return 0;
-}
-
-// Children of an open group, in creation order where the group tracks it, else by name.
-std::vector<std::string> link_names(hid_t group) {
-  std::vector<std::string> names;
-  hsize_t index = 0;
-  if (H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &index, collect_link, &names) < 0) {
-    names.clear();
-    index = 0;
-    H5Eclear2(H5E_DEFAULT);
-    H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect_link, &names);
-  }
-  return names;
-}
-
-H5O_type_t object_type(hid_t location, const std::string& name) {
-  H5O_info_t info;
-  if (H5Oget_info_by_name2(location, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
-  return info.type;
-}
-
 }  // namespace
-
-// ---- Table ----
-
-std::string column_type_name(const ColumnValues& values) {
-  switch (values.index()) {
-    case 0: return "float64";
-    case 1: return "int64";
-    default: return "string";
-  }
-}
-
-size_t column_size(const ColumnValues& values) {
-  return std::visit([](const auto& v) { return v.size(); }, values);
-}
-
-void Table::add(std::string name, ColumnValues values) {
-  CLIPSCALE_CHECK(!name.empty()) << "a table column needs a name";
-  CLIPSCALE_CHECK(find(name) == nullptr) << "table column '" << name << "' added twice";
-  const size_t n = column_size(values);
-  if (!columns_.empty()) {
-    CLIPSCALE_CHECK_EQ(n, rows_) << "column '" << name << "' has another length";
-  }
-  rows_ = n;
-  columns_.push_back({std::move(name), std::move(values)});
-}
-
-const Column* Table::find(std::string_view name) const {
-  for (const Column& c : columns_) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
-std::vector<double> Table::numbers(std::string_view name) const {
-  const Column* column = find(name);
-  CLIPSCALE_CHECK(column != nullptr) << "no column '" << name << "'";
-  if (const auto* d = std::get_if<std::vector<double>>(&column->values)) return *d;
-  const auto* i = std::get_if<std::vector<int64_t>>(&column->values);
-  CLIPSCALE_CHECK(i != nullptr) << "column '" << name << "' holds strings";
-  return std::vector<double>(i->begin(), i->end());
-}
-
-std::string Table::cell_text(size_t column, size_t row) const {
-  const ColumnValues& values = columns_.at(column).values;
-  if (const auto* d = std::get_if<std::vector<double>>(&values)) return format_number(d->at(row));
-  if (const auto* i = std::get_if<std::vector<int64_t>>(&values)) return std::to_string(i->at(row));
-  return std::get<std::vector<std::string>>(values).at(row);
-}
-
-std::vector<std::string> Table::strings(std::string_view name) const {
-  const Column* column = find(name);
-  CLIPSCALE_CHECK(column != nullptr) << "no column '" << name << "'";
-  const size_t index = static_cast<size_t>(column - columns_.data());
-  std::vector<std::string> out(rows_);
-  for (size_t r = 0; r < rows_; ++r) out[r] = cell_text(index, r);
-  return out;
-}
-
-// ---- CSV ----
-
-Table parse_csv(std::string_view text, const std::string& origin) {
-  std::vector<int> lines;
-  const auto rows = split_csv(text, origin, &lines);
-  if (rows.empty()) {
-    throw core::UserError(fmt::format("{}: the CSV holds no header row. HINT: the first line names the columns, "
-                                      "e.g. 'compute,error'.",
-                                      origin));
-  }
-  const std::vector<std::string>& header = rows.front();
-  std::set<std::string> seen;
-  for (size_t c = 0; c < header.size(); ++c) {
-    if (header[c].empty()) {
-      throw core::UserError(fmt::format("{}:{}: column {} of the header has no name. HINT: name every column.",
-                                        origin, lines.front(), c + 1));
-    }
-    if (!seen.insert(header[c]).second) {
-      throw core::UserError(fmt::format("{}:{}: column name '{}' appears twice in the header. HINT: column names "
-                                        "must be unique.",
-                                        origin, lines.front(), header[c]));
-    }
-  }
-  std::vector<std::vector<std::string>> cells(header.size());
-  for (size_t r = 1; r < rows.size(); ++r) {
-    if (rows[r].size() != header.size()) {
-      throw core::UserError(fmt::format("{}:{}: the row has {} cells, the header has {}. HINT: quote cells that "
-                                        "hold commas.",
-                                        origin, lines[r], rows[r].size(), header.size()));
-    }
-    for (size_t c = 0; c < header.size(); ++c) cells[c].push_back(rows[r][c]);
-  }
-  Table table;
-  for (size_t c = 0; c < header.size(); ++c) table.add(header[c], infer_column(cells[c]));
-  return table;
-}
-
-Table read_csv(const std::string& path) { return parse_csv(read_file(path), path); }
-
-std::string format_csv(const Table& table) {
-  std::string out;
-  for (size_t c = 0; c < table.columns().size(); ++c) {
-    if (c > 0) out += ',';
-    out += quote_csv(table.columns()[c].name);
-  }
-  out += '\n';
-  for (size_t r = 0; r < table.rows(); ++r) {
-    for (size_t c = 0; c < table.columns().size(); ++c) {
-      if (c > 0) out += ',';
-      out += quote_csv(table.cell_text(c, r));
-    }
-    out += '\n';
-  }
-  return out;
-}
-
-void write_csv(const std::string& path, const Table& table) { write_file_atomic(path, format_csv(table)); }
 
 // ---- TableFileWriter ----
 
 struct TableFileWriter::Impl {
-  std::string path;
-  std::string tmp_path;
-  hid_t file = H5I_INVALID_HID;
-  std::set<std::string> tables;  // groups written by write_table
-
-  void check(bool ok, const std::string& what) const {
-    CLIPSCALE_CHECK(ok) << "table file '" << path << "': HDF5 failed to " << what;
-  }
+  explicit Impl(std::string final_path) : path(std::move(final_path)), site("", path, Site::Mode::kWrite) {}
 
   // Opens `group`, creating it and its parents (all tracking creation order) when missing.
-  H5Object open_or_create_group(const std::string& group) {
-    H5Object current(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
-    std::string walked;
+  Handle open_or_create_group(const std::string& group) const {
+    Handle current = site.handle(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose, "opening the root group");
+    std::string walked = "/";
     for (const std::string& part : path_parts(group)) {
-      walked += "/" + part;
-      const htri_t exists = H5Lexists(current.id(), part.c_str(), H5P_DEFAULT);
-      check(exists >= 0, "look up " + walked);
-      if (exists > 0) {
-        CLIPSCALE_CHECK(object_type(current.id(), part) == H5O_TYPE_GROUP)
-            << "table file '" << path << "': " << walked << " is a dataset, not a group (a column name and a "
+      const std::string here = hdf5::child_path(walked, part);
+      if (hdf5::link_exists(current.get(), part, here, site)) {
+        CLIPSCALE_CHECK(hdf5::object_type(current.get(), part) == H5O_TYPE_GROUP)
+            << "table file '" << path << "': " << here << " is a dataset, not a group (a column name and a "
             << "nested column name clash)";
-        current = H5Object(H5Gopen2(current.id(), part.c_str(), H5P_DEFAULT), H5Gclose);
+        current = hdf5::open_group(current.get(), walked, part, site);
       } else {
-        H5Object gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
-        H5Pset_link_creation_order(gcpl.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-        H5Pset_attr_creation_order(gcpl.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-        current = H5Object(H5Gcreate2(current.id(), part.c_str(), H5P_DEFAULT, gcpl.id(), H5P_DEFAULT), H5Gclose);
+        const Handle gcpl = hdf5::creation_order_plist(H5P_GROUP_CREATE, site);
+        current = hdf5::create_group(current.get(), walked, part, site, gcpl.get());
       }
-      check(current.valid(), "open group " + walked);
+      walked = here;
     }
     return current;
   }
 
-  void write_attribute(hid_t object, const std::string& where, const std::string& name, const AttributeValue& value) {
-    if (H5Aexists(object, name.c_str()) > 0) H5Adelete(object, name.c_str());
-    H5Object space(H5Screate(H5S_SCALAR), H5Sclose);
-    const std::string what = "write attribute '" + name + "' of " + where;
-    if (const auto* text = std::get_if<std::string>(&value)) {
-      const H5Object type = utf8_string_type();
-      H5Object attr(H5Acreate2(object, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-      const char* pointer = text->c_str();
-      check(attr.valid() && H5Awrite(attr.id(), type.id(), &pointer) >= 0, what);
-    } else if (const auto* number = std::get_if<double>(&value)) {
-      H5Object attr(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-      check(attr.valid() && H5Awrite(attr.id(), H5T_NATIVE_DOUBLE, number) >= 0, what);
+  void write_column(const std::string& group, const Column& column) const {
+    const std::string full = hdf5::child_path(group, column.name);
+    const size_t slash = full.rfind('/');
+    const std::string parent_path = normalise_group(full.substr(0, slash));
+    const Handle parent = open_or_create_group(parent_path);
+    const std::string leaf = full.substr(slash + 1);
+    CLIPSCALE_CHECK(!hdf5::link_exists(parent.get(), leaf, full, site))
+        << "table file '" << path << "': " << full << " exists already (column names clash)";
+    const std::vector<hsize_t> dims = {column_size(column.values)};
+    if (const auto* d = std::get_if<std::vector<double>>(&column.values)) {
+      hdf5::write_dataset(parent.get(), parent_path, leaf, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dims, d->data(), site);
+    } else if (const auto* i = std::get_if<std::vector<int64_t>>(&column.values)) {
+      hdf5::write_dataset(parent.get(), parent_path, leaf, H5T_STD_I64LE, H5T_NATIVE_INT64, dims, i->data(), site);
     } else {
-      const int64_t integer = std::get<int64_t>(value);
-      H5Object attr(H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-      check(attr.valid() && H5Awrite(attr.id(), H5T_NATIVE_INT64, &integer) >= 0, what);
+      hdf5::write_string_dataset(parent.get(), parent_path, leaf, std::get<std::vector<std::string>>(column.values),
+                                 site);
     }
   }
 
-  void write_column(const std::string& group, const Column& column) {
-    const std::string full = join_path(group, column.name);
-    const size_t slash = full.rfind('/');
-    H5Object parent = open_or_create_group(full.substr(0, slash));
-    const std::string leaf = full.substr(slash + 1);
-    CLIPSCALE_CHECK(H5Lexists(parent.id(), leaf.c_str(), H5P_DEFAULT) == 0)
-        << "table file '" << path << "': " << full << " exists already (column names clash)";
-    const hsize_t rows = column_size(column.values);
-    H5Object space(H5Screate_simple(1, &rows, nullptr), H5Sclose);
-    auto create = [&](hid_t file_type) {
-      return H5Object(H5Dcreate2(parent.id(), leaf.c_str(), file_type, space.id(), H5P_DEFAULT, H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                      H5Dclose);
-    };
-    herr_t status = -1;
-    if (const auto* d = std::get_if<std::vector<double>>(&column.values)) {
-      const H5Object set = create(H5T_IEEE_F64LE);
-      status = set.valid() ? H5Dwrite(set.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->data()) : -1;
-    } else if (const auto* i = std::get_if<std::vector<int64_t>>(&column.values)) {
-      const H5Object set = create(H5T_STD_I64LE);
-      status = set.valid() ? H5Dwrite(set.id(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, i->data()) : -1;
-    } else {
-      const auto& texts = std::get<std::vector<std::string>>(column.values);
-      std::vector<const char*> pointers;
-      for (const std::string& t : texts) pointers.push_back(t.c_str());
-      const H5Object type = utf8_string_type();
-      const H5Object set = create(type.id());
-      status = set.valid() ? H5Dwrite(set.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) : -1;
-    }
-    check(status >= 0, "write dataset " + full);
-  }
+  std::string path;
+  std::string tmp_path;
+  Site site;  // messages name the final path: the temporary one means nothing to the user
+  Handle file;
+  std::set<std::string> tables;  // groups written by write_table
 };
 
-TableFileWriter::TableFileWriter(std::string path) : impl_(std::make_unique<Impl>()) {
-  impl_->path = std::move(path);
+TableFileWriter::TableFileWriter(std::string path) : impl_(std::make_unique<Impl>(std::move(path))) {
+  const hdf5::QuietErrors quiet;
   const fs::path target(impl_->path);
   std::error_code ec;
   if (!target.parent_path().empty()) fs::create_directories(target.parent_path(), ec);
   impl_->tmp_path =
       (target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  H5Object fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
-  H5Pset_link_creation_order(fcpl.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-  H5Pset_attr_creation_order(fcpl.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-  impl_->file = H5Fcreate(impl_->tmp_path.c_str(), H5F_ACC_TRUNC, fcpl.id(), H5P_DEFAULT);
-  if (impl_->file < 0) {
-    throw core::UserError(fmt::format("{}: cannot create the HDF5 file (temporary name {}). HINT: check that the "
-                                      "folder exists and is writable.",
-                                      impl_->path, impl_->tmp_path));
+  const Handle fcpl = hdf5::creation_order_plist(H5P_FILE_CREATE, impl_->site);
+  impl_->file = hdf5::create_file(impl_->tmp_path, H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT);
+  if (!impl_->file.valid()) {
+    throw core::UserError(
+        fmt::format("{}: cannot create the HDF5 file (temporary name {}). HINT: check that the "
+                    "folder exists and is writable.",
+                    impl_->path, impl_->tmp_path));
   }
 }
 
 TableFileWriter::~TableFileWriter() {
-  if (impl_ && impl_->file >= 0) {
-    H5Fclose(impl_->file);
+  if (impl_ && impl_->file.valid()) {
+    const hdf5::QuietErrors quiet;
+    impl_->file.close();
     std::error_code ec;
     fs::remove(impl_->tmp_path, ec);
   }
 }
 
 void TableFileWriter::write_table(const std::string& group, const Table& table) {
-  CLIPSCALE_CHECK(impl_->file >= 0) << "table file '" << impl_->path << "' was committed already";
+  CLIPSCALE_CHECK(impl_->file.valid()) << "table file '" << impl_->path << "' was committed already";
+  const hdf5::QuietErrors quiet;
   const std::string key = normalise_group(group);
   CLIPSCALE_CHECK(impl_->tables.insert(key).second) << "table " << key << " written twice to " << impl_->path;
   {
-    H5Object g = impl_->open_or_create_group(key);
-    impl_->write_attribute(g.id(), key, kRowsAttr, static_cast<int64_t>(table.rows()));
+    const Handle g = impl_->open_or_create_group(key);
+    hdf5::write_attr(g.get(), key, kRowsAttr, static_cast<int64_t>(table.rows()), impl_->site);
   }
   for (const Column& column : table.columns()) impl_->write_column(key, column);
 }
 
 void TableFileWriter::set_attributes(const std::string& group, const Attributes& attributes) {
-  CLIPSCALE_CHECK(impl_->file >= 0) << "table file '" << impl_->path << "' was committed already";
+  CLIPSCALE_CHECK(impl_->file.valid()) << "table file '" << impl_->path << "' was committed already";
+  const hdf5::QuietErrors quiet;
   const std::string key = normalise_group(group);
-  H5Object g = impl_->open_or_create_group(key);
-  for (const auto& [name, value] : attributes) impl_->write_attribute(g.id(), key, name, value);
+  const Handle g = impl_->open_or_create_group(key);
+  for (const auto& [name, value] : attributes) hdf5::write_attr(g.get(), key, name, value, impl_->site);
 }
 
 void TableFileWriter::commit() {
-  CLIPSCALE_CHECK(impl_->file >= 0) << "table file '" << impl_->path << "' was committed already";
-  const herr_t closed = H5Fclose(impl_->file);
-  impl_->file = H5I_INVALID_HID;
+  CLIPSCALE_CHECK(impl_->file.valid()) << "table file '" << impl_->path << "' was committed already";
+  const hdf5::QuietErrors quiet;
+  const herr_t closed = impl_->file.close();
   std::error_code ec;
   if (closed >= 0) fs::rename(impl_->tmp_path, impl_->path, ec);
   if (closed < 0 || ec) {
     fs::remove(impl_->tmp_path, ec);
-    throw core::UserError(fmt::format("{}: cannot write the file ({}). HINT: check that the folder is writable and "
-                                      "has free space.",
-                                      impl_->path, closed < 0 ? "HDF5 failed to close it" : ec.message()));
+    throw core::UserError(
+        fmt::format("{}: cannot write the file ({}). HINT: check that the folder is writable and "
+                    "has free space.",
+                    impl_->path, closed < 0 ? "HDF5 failed to close it" : ec.message()));
   }
 }
 
@@ -507,200 +161,136 @@ const std::string& TableFileWriter::path() const { return impl_->path; }
 // ---- TableFileReader ----
 
 struct TableFileReader::Impl {
-  std::string path;
-  hid_t file = H5I_INVALID_HID;
-
-  [[noreturn]] void fail(const std::string& member, const std::string& problem) const {
-    throw core::UserError(fmt::format("{}: {} {}. HINT: the file is damaged or was not written by clipscale; "
-                                      "`h5dump -H {}` shows what it holds.",
-                                      path, member, problem, path));
-  }
+  explicit Impl(std::string file_path) : path(std::move(file_path)), site("", path, Site::Mode::kRead) {}
 
   bool exists(const std::string& group) const {
     std::string walked;
     for (const std::string& part : path_parts(group)) {
       walked += "/" + part;
-      if (H5Lexists(file, walked.c_str(), H5P_DEFAULT) <= 0) return false;
+      if (H5Lexists(file.get(), walked.c_str(), H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return false;
+      }
     }
     return true;
   }
 
-  H5Object open_group(const std::string& group) const {
-    if (!exists(group)) fail("group " + group, "is missing");
-    H5Object g(H5Gopen2(file, group.c_str(), H5P_DEFAULT), H5Gclose);
-    if (!g.valid()) fail(group, "is not a group");
+  Handle open_group(const std::string& group) const {
+    if (!exists(group)) site.bad_member("group " + group, "is missing");
+    Handle g(H5Gopen2(file.get(), group.c_str(), H5P_DEFAULT), H5Gclose);
+    if (!g.valid()) site.bad_member(group, "is not a group");
     return g;
   }
 
   int64_t read_rows(hid_t group, const std::string& where) const {
-    if (H5Aexists(group, kRowsAttr) <= 0) fail("attribute 'n_rows' of " + where, "is missing");
-    H5Object attr(H5Aopen(group, kRowsAttr, H5P_DEFAULT), H5Aclose);
-    int64_t rows = -1;
-    if (!attr.valid() || H5Aread(attr.id(), H5T_NATIVE_INT64, &rows) < 0 || rows < 0) {
-      fail("attribute 'n_rows' of " + where, "is not a non-negative integer");
-    }
+    const hdf5::Attr rows_attr = hdf5::open_attr(group, where, kRowsAttr, site);
+    const int64_t rows = hdf5::read_int64(rows_attr, site);
+    if (rows < 0) site.bad_member(rows_attr.member, fmt::format("is {}, expected a non-negative integer", rows));
     return rows;
-  }
-
-  std::vector<std::string> read_strings(hid_t set, hid_t file_type, size_t rows, const std::string& where) const {
-    std::vector<std::string> out(rows);
-    if (H5Tis_variable_str(file_type) > 0) {
-      std::vector<char*> pointers(rows, nullptr);
-      const H5Object memory = utf8_string_type();
-      if (rows > 0 && H5Dread(set, memory.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) {
-        fail(where, "could not be read as strings");
-      }
-      for (size_t r = 0; r < rows; ++r) {
-        out[r] = pointers[r] != nullptr ? pointers[r] : "";
-        H5free_memory(pointers[r]);
-      }
-      return out;
-    }
-    const size_t width = H5Tget_size(file_type);
-    std::vector<char> buffer(width * rows);
-    if (rows > 0 && H5Dread(set, file_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {
-      fail(where, "could not be read as strings");
-    }
-    for (size_t r = 0; r < rows; ++r) {
-      std::string cell(buffer.data() + r * width, width);
-      out[r] = cell.substr(0, cell.find('\0'));
-    }
-    return out;
   }
 
   Column read_column(hid_t parent, const std::string& leaf, const std::string& name, const std::string& where,
                      int64_t rows) const {
-    H5Object set(H5Dopen2(parent, leaf.c_str(), H5P_DEFAULT), H5Dclose);
-    if (!set.valid()) fail(where, "could not be opened");
-    H5Object space(H5Dget_space(set.id()), H5Sclose);
-    hsize_t dims[2] = {0, 0};
-    const int rank = H5Sget_simple_extent_ndims(space.id());
-    if (rank != 1) fail(where, fmt::format("has {} dimensions, expected 1", rank));
-    H5Sget_simple_extent_dims(space.id(), dims, nullptr);
-    if (static_cast<int64_t>(dims[0]) != rows) {
-      fail(where, fmt::format("holds {} values, expected n_rows = {}", dims[0], rows));
+    const Handle set = site.handle(H5Dopen2(parent, leaf.c_str(), H5P_DEFAULT), H5Dclose, "opening " + where);
+    const hsize_t n = hdf5::dataset_rows(set.get(), where, site);
+    if (static_cast<int64_t>(n) != rows)
+      site.bad_member(where, fmt::format("holds {} values, expected n_rows = {}", n, rows));
+    const Handle type = site.handle(H5Dget_type(set.get()), H5Tclose, "reading the type of " + where);
+    switch (H5Tget_class(type.get())) {
+      case H5T_FLOAT:
+        return {name, hdf5::read_values<double>(set.get(), where, H5T_NATIVE_DOUBLE, false, site)};
+      case H5T_INTEGER:
+        return {name, hdf5::read_values<int64_t>(set.get(), where, H5T_NATIVE_INT64, false, site)};
+      case H5T_STRING:
+        return {name, hdf5::read_strings(set.get(), where, site)};
+      default:
+        site.bad_member(where, "has an HDF5 type other than float, integer or string");
     }
-    const size_t n = dims[0];
-    H5Object type(H5Dget_type(set.id()), H5Tclose);
-    const H5T_class_t type_class = H5Tget_class(type.id());
-    if (type_class == H5T_FLOAT) {
-      std::vector<double> values(n);
-      if (n > 0 && H5Dread(set.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0) {
-        fail(where, "could not be read");
-      }
-      return {name, std::move(values)};
-    }
-    if (type_class == H5T_INTEGER) {
-      std::vector<int64_t> values(n);
-      if (n > 0 && H5Dread(set.id(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0) {
-        fail(where, "could not be read");
-      }
-      return {name, std::move(values)};
-    }
-    if (type_class == H5T_STRING) return {name, read_strings(set.id(), type.id(), n, where)};
-    fail(where, "has an HDF5 type other than float, integer or string");
   }
 
   // Adds every dataset below `group` (relative name `prefix`) to `table`, in creation order.
   void collect(hid_t group, const std::string& where, const std::string& prefix, int64_t rows, Table* table) const {
-    for (const std::string& name : link_names(group)) {
+    for (const std::string& name : hdf5::link_names(group, where, site)) {
       const std::string column = prefix.empty() ? name : prefix + "/" + name;
-      const std::string member = join_path(where, name);
-      const H5O_type_t type = object_type(group, name);
+      const std::string member = hdf5::child_path(where, name);
+      const H5O_type_t type = hdf5::object_type(group, name);
       if (type == H5O_TYPE_DATASET) {
         table->add(column, read_column(group, name, column, "dataset " + member, rows).values);
       } else if (type == H5O_TYPE_GROUP) {
-        H5Object child(H5Gopen2(group, name.c_str(), H5P_DEFAULT), H5Gclose);
-        collect(child.id(), member, column, rows, table);
+        const Handle child = hdf5::open_group(group, where, name, site);
+        collect(child.get(), member, column, rows, table);
       }
     }
   }
+
+  std::string path;
+  Site site;
+  Handle file;
 };
 
-TableFileReader::TableFileReader(std::string path) : impl_(std::make_unique<Impl>()) {
-  impl_->path = std::move(path);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+TableFileReader::TableFileReader(std::string path) : impl_(std::make_unique<Impl>(std::move(path))) {
+  const hdf5::QuietErrors quiet;
   std::error_code ec;
   if (!fs::is_regular_file(impl_->path, ec)) {
     throw core::UserError(fmt::format("{}: no such file. HINT: check the path{}.", impl_->path,
                                       fs::is_directory(impl_->path, ec) ? " (it is a folder)" : ""));
   }
   if (H5Fis_hdf5(impl_->path.c_str()) <= 0) {
-    throw core::UserError(fmt::format("{}: not an HDF5 file. HINT: pass the .h5 file clipscale wrote (a CSV goes "
-                                      "through the CSV reader).",
-                                      impl_->path));
+    throw core::UserError(
+        fmt::format("{}: not an HDF5 file. HINT: pass the .h5 file clipscale wrote (a CSV goes "
+                    "through the CSV reader).",
+                    impl_->path));
   }
-  impl_->file = H5Fopen(impl_->path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (impl_->file < 0) {
-    throw core::UserError(fmt::format("{}: HDF5 cannot open the file. HINT: another process may hold it open for "
-                                      "writing; `h5dump -H {}` shows its state.",
-                                      impl_->path, impl_->path));
+  impl_->file = hdf5::open_file(impl_->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (!impl_->file.valid()) {
+    throw core::UserError(
+        fmt::format("{}: HDF5 cannot open the file ({}). HINT: another process may hold it open "
+                    "for writing; `h5dump -H {}` shows its state.",
+                    impl_->path, hdf5::take_error(), impl_->path));
   }
 }
 
 TableFileReader::~TableFileReader() {
-  if (impl_ && impl_->file >= 0) H5Fclose(impl_->file);
+  if (impl_ && impl_->file.valid()) {
+    const hdf5::QuietErrors quiet;
+    impl_->file.close();
+  }
 }
 
 bool TableFileReader::has_group(const std::string& group) const {
+  const hdf5::QuietErrors quiet;
   const std::string key = normalise_group(group);
-  return key == "/" || (impl_->exists(key) && object_type(impl_->file, key) == H5O_TYPE_GROUP);
+  return key == "/" || (impl_->exists(key) && hdf5::object_type(impl_->file.get(), key) == H5O_TYPE_GROUP);
 }
 
 std::vector<std::string> TableFileReader::child_groups(const std::string& group) const {
+  const hdf5::QuietErrors quiet;
   const std::string key = normalise_group(group);
-  const H5Object g = impl_->open_group(key);
+  const Handle g = impl_->open_group(key);
   std::vector<std::string> groups;
-  for (const std::string& name : link_names(g.id())) {
-    if (object_type(g.id(), name) == H5O_TYPE_GROUP) groups.push_back(name);
+  for (const std::string& name : hdf5::link_names(g.get(), key, impl_->site)) {
+    if (hdf5::object_type(g.get(), name) == H5O_TYPE_GROUP) groups.push_back(name);
   }
   return groups;
 }
 
 Table TableFileReader::read_table(const std::string& group) const {
+  const hdf5::QuietErrors quiet;
   const std::string key = normalise_group(group);
-  const H5Object g = impl_->open_group(key);
-  const int64_t rows = impl_->read_rows(g.id(), key);
+  const Handle g = impl_->open_group(key);
+  const int64_t rows = impl_->read_rows(g.get(), key);
   Table table;
-  impl_->collect(g.id(), key, "", rows, &table);
+  impl_->collect(g.get(), key, "", rows, &table);
   return table;
 }
 
 Attributes TableFileReader::attributes(const std::string& group) const {
+  const hdf5::QuietErrors quiet;
   const std::string key = normalise_group(group);
-  const H5Object g = impl_->open_group(key);
-  std::vector<std::string> names;
-  hsize_t index = 0;
-  H5Aiterate2(g.id(), H5_INDEX_NAME, H5_ITER_INC, &index, collect_attribute, &names);
+  const Handle g = impl_->open_group(key);
   Attributes out;
-  for (const std::string& name : names) {
-    const std::string member = "attribute '" + name + "' of " + key;
-    H5Object attr(H5Aopen(g.id(), name.c_str(), H5P_DEFAULT), H5Aclose);
-    H5Object type(H5Aget_type(attr.id()), H5Tclose);
-    H5Object space(H5Aget_space(attr.id()), H5Sclose);
-    if (H5Sget_simple_extent_npoints(space.id()) != 1) impl_->fail(member, "is not a single value");
-    const H5T_class_t type_class = H5Tget_class(type.id());
-    if (type_class == H5T_FLOAT) {
-      double value = 0;
-      if (H5Aread(attr.id(), H5T_NATIVE_DOUBLE, &value) < 0) impl_->fail(member, "could not be read");
-      out[name] = value;
-    } else if (type_class == H5T_INTEGER) {
-      int64_t value = 0;
-      if (H5Aread(attr.id(), H5T_NATIVE_INT64, &value) < 0) impl_->fail(member, "could not be read");
-      out[name] = value;
-    } else if (type_class == H5T_STRING && H5Tis_variable_str(type.id()) > 0) {
-      char* text = nullptr;
-      const H5Object memory = utf8_string_type();
-      if (H5Aread(attr.id(), memory.id(), &text) < 0) impl_->fail(member, "could not be read");
-      out[name] = std::string(text != nullptr ? text : "");
-      H5free_memory(text);
-    } else if (type_class == H5T_STRING) {
-      std::string value(H5Tget_size(type.id()), '\0');
-      if (H5Aread(attr.id(), type.id(), value.data()) < 0) impl_->fail(member, "could not be read");
-      out[name] = value.substr(0, value.find('\0'));
-    } else {
-      impl_->fail(member, "has an HDF5 type other than float, integer or string");
-    }
+  for (const std::string& name : hdf5::attr_names(g.get(), key, impl_->site)) {
+    out[name] = hdf5::read_value(hdf5::open_attr(g.get(), key, name, impl_->site), impl_->site);
   }
   return out;
 }
@@ -723,9 +313,10 @@ std::string attribute_string(const Attributes& attributes, const std::string& na
   const auto it = attributes.find(name);
   if (it == attributes.end()) return fallback;
   if (const auto* text = std::get_if<std::string>(&it->second)) return *text;
-  throw core::UserError(fmt::format("{}: attribute '{}' is a number, expected a string. HINT: the file was not "
-                                    "written by this version of clipscale.",
-                                    origin, name));
+  throw core::UserError(
+      fmt::format("{}: attribute '{}' is a number, expected a string. HINT: the file was not "
+                  "written by this version of clipscale.",
+                  origin, name));
 }
 
 double attribute_number(const Attributes& attributes, const std::string& name, const std::string& origin,
@@ -734,9 +325,10 @@ double attribute_number(const Attributes& attributes, const std::string& name, c
   if (it == attributes.end()) return fallback;
   if (const auto* d = std::get_if<double>(&it->second)) return *d;
   if (const auto* i = std::get_if<int64_t>(&it->second)) return static_cast<double>(*i);
-  throw core::UserError(fmt::format("{}: attribute '{}' is a string, expected a number. HINT: the file was not "
-                                    "written by this version of clipscale.",
-                                    origin, name));
+  throw core::UserError(
+      fmt::format("{}: attribute '{}' is a string, expected a number. HINT: the file was not "
+                  "written by this version of clipscale.",
+                  origin, name));
 }
 
 }  // namespace clipscale::io

@@ -1,85 +1,30 @@
-// Column tables: named, typed columns of equal length, and the two files they travel in.
+// HDF5 table files: groups holding column tables (table.h), plus scalar attributes on any group.
 //
-//  * CSV (RFC 4180): a header row of column names, then one line per row. Written with every
-//    float64 as the shortest text that reads back exactly (integral values with ".0", NaN as an
-//    empty cell); read with the column types inferred (int64 when every cell is an integer,
-//    float64 when every cell is a number or empty, else string). Published result tables (../shared/anchors/) are read through this.
-//  * HDF5 table file: groups holding tables, plus scalar attributes on any group.
+// Layout of one table stored at group G (e.g. "/runs"):
+//   G                   attributes: n_rows (int64), plus whatever the caller sets
+//   G/<column>          1-D dataset of n_rows values: float64, int64, or variable-length
+//                       UTF-8 strings; a name holding '/' ("eval/top1") nests a group
+//                       ("G/eval/top1"), so h5py reads it as f["G/eval/top1"]
+// Groups track creation order, and the reader returns columns in the order they were written.
+// Files are written under a temporary name and renamed into place by commit(), so a reader
+// never sees a half-written file.
 //
-//    Layout of one table stored at group G (e.g. "/runs"):
-//      G                   attributes: n_rows (int64), plus whatever the caller sets
-//      G/<column>          1-D dataset of n_rows values: float64, int64, or variable-length
-//                          UTF-8 strings; a name holding '/' ("eval/top1") nests a group
-//                          ("G/eval/top1"), so h5py reads it as f["G/eval/top1"]
-//    Groups track creation order, and the reader returns columns in the order they were
-//    written. Files are written under a temporary name and renamed into place by commit(), so a
-//    reader never sees a half-written file.
-//
-// The sweep file (sweep_file.h) and the analysis module's fits.h5 are table files.
+// The sweep file (sweep_file.h) and the analysis module's fits.h5 are table files. CSV reading
+// and writing live in csv_file.h, included here for the callers that reach them through this
+// header.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <variant>
 #include <vector>
 
+#include "io/csv_file.h"
+#include "io/table.h"
+
 namespace clipscale::io {
-
-/// The values of one column.
-using ColumnValues = std::variant<std::vector<double>, std::vector<int64_t>, std::vector<std::string>>;
-
-struct Column {
-  std::string name;
-  ColumnValues values;
-};
-
-/// "float64", "int64" or "string".
-std::string column_type_name(const ColumnValues& values);
-/// Number of values in the column.
-size_t column_size(const ColumnValues& values);
-
-/// A table of named columns, all of one length; column names are unique and non-empty.
-class Table {
- public:
-  /// Appends a column. Fails a CLIPSCALE_CHECK when the name is empty or taken, or when its
-  /// length differs from the columns already there.
-  void add(std::string name, ColumnValues values);
-  void add_float64(std::string name, std::vector<double> values) { add(std::move(name), std::move(values)); }
-  void add_int64(std::string name, std::vector<int64_t> values) { add(std::move(name), std::move(values)); }
-  void add_string(std::string name, std::vector<std::string> values) { add(std::move(name), std::move(values)); }
-
-  size_t rows() const { return rows_; }
-  const std::vector<Column>& columns() const { return columns_; }
-  bool has(std::string_view name) const { return find(name) != nullptr; }
-  /// The column named `name`, or nullptr.
-  const Column* find(std::string_view name) const;
-
-  /// Column `name` as numbers (int64 columns converted); nullptr-free: fails a CLIPSCALE_CHECK
-  /// when absent or a string column. Use find() first where absence is the user's mistake.
-  std::vector<double> numbers(std::string_view name) const;
-  /// Column `name` as text (float64 as the CSV writes it, NaN as ""); CLIPSCALE_CHECK when absent.
-  std::vector<std::string> strings(std::string_view name) const;
-  /// One cell as text, formatted as strings() does.
-  std::string cell_text(size_t column, size_t row) const;
-
- private:
-  std::vector<Column> columns_;
-  size_t rows_ = 0;
-};
-
-/// Parses CSV text. `origin` names the source in error messages. Throws core::UserError
-/// (origin, line, expected vs found, HINT) on an empty input, a duplicate or empty column name,
-/// a row with the wrong number of cells, or an unterminated quote.
-Table parse_csv(std::string_view text, const std::string& origin);
-/// parse_csv of the file's content; core::UserError when it can't be read.
-Table read_csv(const std::string& path);
-/// The table as CSV text; cells holding a comma, quote or line break are quoted.
-std::string format_csv(const Table& table);
-/// Writes format_csv(table) to `path` atomically (io::write_file_atomic).
-void write_csv(const std::string& path, const Table& table);
 
 /// A scalar attribute value.
 using AttributeValue = std::variant<std::string, double, int64_t>;
@@ -100,7 +45,8 @@ class TableFileWriter {
   /// Writes `table` into the new group `group` ("/runs", "/fits/0/params"); parent groups are
   /// created as needed.
   void write_table(const std::string& group, const Table& table);
-  /// Sets scalar attributes on `group` ("/" for the root), creating the group when absent.
+  /// Sets scalar attributes on `group` ("/" for the root), creating the group when absent. An
+  /// attribute set again takes the new value.
   void set_attributes(const std::string& group, const Attributes& attributes);
   /// Closes the file and renames it to `path`. No other call is allowed afterwards.
   void commit();

@@ -1,20 +1,27 @@
 #include "io/run_file.h"
 
 #include <hdf5.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "io/atomic_file.h"
-#include "support/scratch_dir.h"
 #include "support/process.h"
+#include "support/scratch_dir.h"
 
 namespace clipscale::io {
 namespace {
@@ -93,16 +100,17 @@ void write_complete_run(const std::string& path) {
   writer.append_eval("zeroshot_shape", 25600, {{"top1", 0.25}, {"top5", 0.5}});
   writer.append_eval("retrieval", 25600, {{"i2t_r1", 0.125}});
   writer.append_eval("zeroshot_shape", 51200, {{"top1", 0.625}, {"top5", 0.875}});
-  writer.finish(kRunStatusDone, {{"zeroshot_shape", {{"top1", 0.625}, {"top5", 0.875}}}, {"retrieval", {{"i2t_r1", 0.25}}}});
+  writer.finish(kRunStatusDone,
+                {{"zeroshot_shape", {{"top1", 0.625}, {"top5", 0.875}}}, {"retrieval", {{"i2t_r1", 0.25}}}});
 }
 
 // Runs `script` with the system Python and h5py on `args`; skips the test when h5py is absent.
-#define EXPECT_H5PY_SCRIPT_PASSES(dir, script, args)                                                    \
-  do {                                                                                                  \
+#define EXPECT_H5PY_SCRIPT_PASSES(dir, script, args)                                                        \
+  do {                                                                                                      \
     if (!testing::system_python_has("h5py, numpy")) GTEST_SKIP() << "/usr/bin/python3 with h5py not found"; \
     const testing::CommandResult result = testing::run_system_python((dir).file("check.py"), script, args); \
-    EXPECT_EQ(result.exit_code, 0) << result.output;                                                   \
-    EXPECT_EQ(result.output, "ok\n");                                                                   \
+    EXPECT_EQ(result.exit_code, 0) << result.output;                                                        \
+    EXPECT_EQ(result.output, "ok\n");                                                                       \
   } while (0)
 
 class RunFileTest : public ::testing::Test {
@@ -468,6 +476,146 @@ TEST_F(RunFileTest, NonHdf5AndMissingFilesAreUserErrors) {
     EXPECT_NE(what.find("missing.h5' not found"), std::string::npos) << what;
     EXPECT_NE(what.find("HINT:"), std::string::npos) << what;
   }
+}
+
+// A tmpfs of `size` mounted at `dir` while it lives. mount(2) needs root (CAP_SYS_ADMIN); where it
+// is refused, mounted() is false and error() says why.
+class SmallTmpfs {
+ public:
+  SmallTmpfs(std::filesystem::path dir, const std::string& size) : dir_(std::move(dir)) {
+    std::filesystem::create_directories(dir_);
+    mounted_ = ::mount("tmpfs", dir_.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+    if (!mounted_) error_ = std::strerror(errno);
+  }
+  ~SmallTmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+
+  /// Fills the file system with the file `name` until `leave` bytes are free (or fewer).
+  void fill(const std::string& name, uint64_t leave) const {
+    struct statvfs fs {};
+    ASSERT_EQ(::statvfs(dir_.c_str(), &fs), 0);
+    const uint64_t free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    std::ofstream out(dir_ / name, std::ios::binary);
+    const std::string block(4096, 'x');
+    for (uint64_t written = 0; written + leave < free && out; written += block.size()) out << block;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
+void expect_space_hint(const std::string& message, const std::string& path) {
+  EXPECT_NE(message.find("run file '" + path + "'"), std::string::npos) << message;
+  EXPECT_NE(message.find("HINT: free space on the file system holding '" +
+                         std::filesystem::path(path).parent_path().string() +
+                         "' or move run.output_dir; the rows "
+                         "already written are intact and the run resumes from its last checkpoint."),
+            std::string::npos)
+      << message;
+}
+
+// The lengths of the /train series, read with HDF5 itself (read_run_file would hide a series
+// longer than the others).
+std::set<hsize_t> train_series_lengths(const std::string& path) {
+  std::set<hsize_t> lengths;
+  const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+  H5Pclose(fapl);
+  EXPECT_GE(file, 0);
+  for (const char* name : {"step", "samples_seen", "loss", "lr", "logit_scale", "samples_per_s", "data_wait_s"}) {
+    const hid_t set = H5Dopen2(file, (std::string("train/") + name).c_str(), H5P_DEFAULT);
+    const hid_t space = H5Dget_space(set);
+    hsize_t rows = 0;
+    H5Sget_simple_extent_dims(space, &rows, nullptr);
+    lengths.insert(rows);
+    H5Sclose(space);
+    H5Dclose(set);
+  }
+  H5Fclose(file);
+  return lengths;
+}
+
+TEST_F(RunFileTest, AppendOnAFullDiskIsAUserErrorAndTheRowsBeforeItStayIntact) {
+  SmallTmpfs tmpfs(dir_.path() / "small", "1m");
+  if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (" << tmpfs.error() << "); needs root";
+  const std::string path = (dir_.path() / "small" / "runs" / "full.h5").string();
+  std::optional<RunWriter> writer;
+  writer.emplace(path, make_header(), kLayout);
+  writer->append_eval("retrieval", 512, {{"i2t_r1", 0.25}});
+  tmpfs.fill("ballast", 48 * 1024);  // room for a few chunks of rows (7 series × 2 KiB per 256 rows)
+
+  int rows = 0;
+  std::string error;
+  for (; rows < 1000000 && error.empty(); ++rows) {
+    try {
+      writer->append_train(train_row(rows));
+    } catch (const core::UserError& e) {
+      error = e.what();
+      break;
+    }
+  }
+  ASSERT_FALSE(error.empty()) << "the disk never filled";
+  EXPECT_GT(rows, 256) << "rows fit until the free space ran out";
+  expect_space_hint(error, path);
+  EXPECT_NE(error.find("cannot append the /train row of step " + std::to_string(rows + 1)), std::string::npos) << error;
+  EXPECT_NE(error.find(" of /train/"), std::string::npos) << "names the dataset: " << error;
+  EXPECT_NE(error.find("No space left on device"), std::string::npos) << error;
+
+  // While the disk is full the status can't be recorded; the SWMR session still ends cleanly.
+  try {
+    writer->finish(kRunStatusFailed, {{"retrieval", {{"i2t_r1", 0.25}}}});
+    FAIL() << "expected a UserError";
+  } catch (const core::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot record status \"failed\""), std::string::npos) << e.what();
+    expect_space_hint(e.what(), path);
+  }
+  {
+    const RunFile run = read_run_file(path);
+    EXPECT_EQ(run.status, kRunStatusRunning);
+    expect_train_rows(run.train, rows);
+    EXPECT_EQ(run.eval_series.at("retrieval").at("i2t_r1"), std::vector<double>{0.25});
+  }
+  EXPECT_EQ(train_series_lengths(path), std::set<hsize_t>{static_cast<hsize_t>(rows)})
+      << "the failed row is undone in every series";
+  // With room again, finish() is retried and completes.
+  std::filesystem::remove(dir_.path() / "small" / "ballast");
+  writer->finish(kRunStatusFailed, {{"retrieval", {{"i2t_r1", 0.25}}}});
+  writer.reset();
+  const RunFile run = read_run_file(path);
+  EXPECT_EQ(run.status, kRunStatusFailed);
+  EXPECT_FALSE(run.finished_utc.empty());
+  expect_train_rows(run.train, rows);
+  EXPECT_EQ(run.eval_final.at("retrieval").at("i2t_r1"), 0.25);
+}
+
+TEST_F(RunFileTest, WriterDestroyedOnAFullDiskLeavesAReadableRunFile) {
+  SmallTmpfs tmpfs(dir_.path() / "small", "1m");
+  if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (" << tmpfs.error() << "); needs root";
+  const std::string path = (dir_.path() / "small" / "full.h5").string();
+  int rows = 0;
+  {
+    RunWriter writer(path, make_header(), kLayout);
+    tmpfs.fill("ballast", 0);
+    try {
+      for (; rows < 1000000; ++rows) writer.append_train(train_row(rows));
+    } catch (const core::UserError& e) {
+      expect_space_hint(e.what(), path);
+    }
+  }  // the destructor's finish("failed") can't record the status; it must not throw or crash
+  const RunFile run = read_run_file(path);
+  EXPECT_EQ(run.status, kRunStatusRunning);
+  expect_train_rows(run.train, rows);
+  EXPECT_EQ(train_series_lengths(path), std::set<hsize_t>{static_cast<hsize_t>(rows)})
+      << "every series holds exactly the rows appended";
 }
 
 }  // namespace
