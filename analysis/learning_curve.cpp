@@ -674,11 +674,11 @@ bool CurveFitOptions::is_valid(const std::string& prefix, std::string* error) co
 
 std::string CurveFitOptions::describe() const {
   return fmt::format(
-      "{} ({}); Huber (delta = {:g} sigma) on ln-residuals; Ceres Levenberg-Marquardt from the saturating-law "
-      "multi-start; points inside the warm-up {}; intervals from {} randomised-MAP replicates (seed {}: data "
-      "perturbed by the noise scale, prior centres drawn from Student-t){}",
-      curve_model_name(model), curve_model_formula(model), huber_delta, skip_warmup ? "left out" : "kept", resamples,
-      seed, autocorrelation_weight ? "; under a prior the data are weighted by (1 - rho)/(1 + rho)" : "");
+      "Huber (delta = {:g} sigma) on ln-residuals; Ceres Levenberg-Marquardt from the saturating-law multi-start; "
+      "points inside the warm-up {}; intervals from {} randomised-MAP replicates (seed {}: data perturbed by the "
+      "noise scale, prior centres drawn from Student-t){}",
+      huber_delta, skip_warmup ? "left out" : "kept", resamples, seed,
+      autocorrelation_weight ? "; under a prior the data are weighted by (1 - rho)/(1 + rho)" : "");
 }
 
 double CurvePrediction::quantile(double q) const { return analysis::quantile(replicates, q); }

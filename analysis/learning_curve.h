@@ -138,7 +138,8 @@ struct CurveFitOptions {
 
   /// False (and `error` says why, naming the fields under `prefix`) when a value is invalid.
   bool is_valid(const std::string& prefix, std::string* error) const;
-  /// The estimator in words, for reports.
+  /// The estimator in words (loss, solver, warm-up rule, intervals), for reports; the model has
+  /// curve_model_name and curve_model_formula.
   std::string describe() const;
 };
 

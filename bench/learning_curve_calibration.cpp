@@ -184,13 +184,14 @@ std::string report(const analysis::CalibrationResult& result, const analysis::Ca
         "S = `epochs` × `samples_per_epoch`; warm-up W = `warmup` (steps) × `gpus` × `local_bs` samples, then "
         "cosine to zero at S (OpenCLIP's schedule). Points inside the warm-up are not used; a run needs 4 points "
         "after the warm-up and up to the cut, or it is excluded at that cut.\n";
+  md << "- Every method: " << options.methods[0].fit.describe() << "; only the model and the prior differ:\n";
   for (const analysis::CalibrationMethod& m : options.methods) {
-    md << "- " << m.name << ": " << m.fit.describe()
-       << (m.prior == analysis::PriorScope::kGroup
-               ? "; leave-one-run-out prior on the shape from the other finished runs of the same dataset"
+    md << "  - " << m.name << ": `" << analysis::curve_model_formula(m.fit.model) << "`, "
+       << (m.prior == analysis::PriorScope::kGroup ? "leave-one-run-out prior on the shape from the other finished "
+                                                     "runs of the same dataset"
            : m.prior == analysis::PriorScope::kAll
-               ? "; leave-one-run-out prior on the shape from every other finished run"
-               : "; no prior")
+               ? "leave-one-run-out prior on the shape from every other finished run"
+               : "no prior (the run's own points only)")
        << ".\n";
   }
   md << "- " << analysis::kLastValueBaseline << ": the last error before the cut.\n";
