@@ -1,8 +1,8 @@
 // Early stopping against the compute frontier, offline: can a run in flight still reach the
 // frontier of the finished runs? A pure rule for one run, and a replay of a set of complete runs
 // that says what the rule would have saved and whether it would have stopped a run that ended
-// on the frontier. The trainer integration (DESIGN.md: train/ uses analysis/ for the
-// learning-curve stopping rule) calls should_stop with the run's evals so far.
+// on the frontier. A trainer would call should_stop with the run's evals so far (train/ may link
+// analysis/ for this rule).
 //
 //   frontier     the finished runs that beat every finished run of less or equal compute
 //                (running minimum of the final error, in increasing compute)
