@@ -18,7 +18,7 @@ namespace clipscale::analysis {
 struct BootstrapOptions {
   int resamples = 1000;  ///< >= 0; 0 skips the bootstrap (intervals are NaN)
   uint64_t seed = 0;
-  int threads = 0;     ///< 0: every hardware thread
+  int threads = 0;      ///< 0: every hardware thread
   double level = 0.95;  ///< central interval level, in (0, 1)
 
   /// False (and `error` says why, naming the flags under `prefix`) when a value is invalid.

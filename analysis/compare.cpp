@@ -167,7 +167,8 @@ Comparison compare_fits(const std::vector<FitSummary>& fits, const std::string& 
       std::vector<double> diffs;
       paired_differences(
           f, ref, [&](const Law& l, const FitSummary&) { return parameter_of(l, name); }, &diffs, &row.share_positive);
-      row.difference = summarize(parameter_of(f.fitted_law(), name) - parameter_of(ref.fitted_law(), name), diffs, level);
+      row.difference =
+          summarize(parameter_of(f.fitted_law(), name) - parameter_of(ref.fitted_law(), name), diffs, level);
       c.differences.push_back(row);
     }
     for (const PredictionRow& p : ref.predictions) {

@@ -36,8 +36,8 @@ struct PredictionDifferenceRow {
 struct CrossingRow {
   std::string a;
   std::string b;
-  bool crosses = false;  ///< the point fits cross in the range
-  Estimate x;            ///< the first crossing; interval over the replicate pairs that cross
+  bool crosses = false;       ///< the point fits cross in the range
+  Estimate x;                 ///< the first crossing; interval over the replicate pairs that cross
   double share_crossing = 0;  ///< share of replicate pairs whose curves cross in the range
   double range_lo = 0;        ///< search range in x
   double range_hi = 0;

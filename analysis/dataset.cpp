@@ -37,17 +37,19 @@ std::string resolve_column(const InputTable& input, const std::string& name, con
   if (input.table.has(name)) return name;
   const auto alias = axis_aliases().find(name);
   if (alias != axis_aliases().end() && input.table.has(alias->second)) return alias->second;
-  throw core::UserError(fmt::format("{}: {} names column '{}', which the table does not have. HINT: the columns are: "
-                                    "{}.",
-                                    input.source, flag, name, column_list(input.table)));
+  throw core::UserError(
+      fmt::format("{}: {} names column '{}', which the table does not have. HINT: the columns are: "
+                  "{}.",
+                  input.source, flag, name, column_list(input.table)));
 }
 
 std::vector<double> numeric_column(const InputTable& input, const std::string& column, const std::string& flag) {
   const io::Column* c = input.table.find(column);
   if (std::holds_alternative<std::vector<std::string>>(c->values)) {
-    throw core::UserError(fmt::format("{}: {} column '{}' holds text, expected numbers. HINT: pick a numeric column "
-                                      "(columns: {}).",
-                                      input.source, flag, column, column_list(input.table)));
+    throw core::UserError(
+        fmt::format("{}: {} column '{}' holds text, expected numbers. HINT: pick a numeric column "
+                    "(columns: {}).",
+                    input.source, flag, column, column_list(input.table)));
   }
   return input.table.numbers(column);
 }
@@ -67,9 +69,10 @@ Filter parse_filter(const InputTable& input, const std::string& text, const std:
     f.column = resolve_column(input, f.column, flag + " '" + text + "'");
     return f;
   }
-  throw core::UserError(fmt::format("{} '{}' is not a filter. HINT: write COLUMN=VALUE, COLUMN!=VALUE, COLUMN<VALUE, "
-                                    "COLUMN<=VALUE, COLUMN>VALUE or COLUMN>=VALUE, e.g. downstream_dataset=imagenet1k.",
-                                    flag, text));
+  throw core::UserError(
+      fmt::format("{} '{}' is not a filter. HINT: write COLUMN=VALUE, COLUMN!=VALUE, COLUMN<VALUE, "
+                  "COLUMN<=VALUE, COLUMN>VALUE or COLUMN>=VALUE, e.g. downstream_dataset=imagenet1k.",
+                  flag, text));
 }
 
 // Rows of `input` for which `filter` holds.
@@ -78,9 +81,10 @@ std::vector<bool> apply_filter(const InputTable& input, const Filter& f, const s
   std::vector<bool> keep(input.table.rows(), false);
   if (std::holds_alternative<std::vector<std::string>>(c->values)) {
     if (f.op != "=" && f.op != "!=") {
-      throw core::UserError(fmt::format("{} '{}': column '{}' holds text, which only compares with = or !=. HINT: use "
-                                        "{}={} or {}!={}.",
-                                        flag, f.text, f.column, f.column, f.value, f.column, f.value));
+      throw core::UserError(
+          fmt::format("{} '{}': column '{}' holds text, which only compares with = or !=. HINT: use "
+                      "{}={} or {}!={}.",
+                      flag, f.text, f.column, f.column, f.value, f.column, f.value));
     }
     const auto& values = std::get<std::vector<std::string>>(c->values);
     for (size_t r = 0; r < values.size(); ++r) keep[r] = (values[r] == f.value) == (f.op == "=");
@@ -144,14 +148,16 @@ InputTable load_input(const std::string& path) {
       input.table = io::read_sweep_file(path).runs;
       return input;
     }
-    throw core::UserError(fmt::format("{}: not a .csv or .h5 file. HINT: pass a CSV table, a sweep.h5, or a "
-                                      "results/<sweep> folder.",
-                                      path));
+    throw core::UserError(
+        fmt::format("{}: not a .csv or .h5 file. HINT: pass a CSV table, a sweep.h5, or a "
+                    "results/<sweep> folder.",
+                    path));
   }
   if (!fs::is_directory(p, ec)) {
-    throw core::UserError(fmt::format("{}: no such file or folder. HINT: pass results/<sweep>, a sweep.h5, or a CSV "
-                                      "table.",
-                                      path));
+    throw core::UserError(
+        fmt::format("{}: no such file or folder. HINT: pass results/<sweep>, a sweep.h5, or a CSV "
+                    "table.",
+                    path));
   }
   if (fs::is_regular_file(p / "sweep.h5", ec)) {
     input.kind = "sweep";
@@ -165,9 +171,10 @@ InputTable load_input(const std::string& path) {
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) {
-    throw core::UserError(fmt::format("{}: holds no sweep.h5 and no run files (runs/*.h5). HINT: run `clipscale "
-                                      "sweep collect` for the sweep, or pass a CSV table.",
-                                      path));
+    throw core::UserError(
+        fmt::format("{}: holds no sweep.h5 and no run files (runs/*.h5). HINT: run `clipscale "
+                    "sweep collect` for the sweep, or pass a CSV table.",
+                    path));
   }
   std::vector<io::RunFile> runs;
   for (const std::string& f : files) runs.push_back(io::read_run_file(f));
@@ -207,9 +214,10 @@ std::vector<Series> make_series(const InputTable& input, const ColumnMapping& m,
   } else if (m.error == "one-minus" || m.error == "identity") {
     one_minus = m.error == "one-minus";
   } else {
-    throw core::UserError(fmt::format("--error = '{}' is not an error definition. HINT: use one-minus (E = 1 - "
-                                      "metric, for accuracies and recalls), identity (E = metric, for losses) or auto.",
-                                      m.error));
+    throw core::UserError(
+        fmt::format("--error = '{}' is not an error definition. HINT: use one-minus (E = 1 - "
+                    "metric, for accuracies and recalls), identity (E = metric, for losses) or auto.",
+                    m.error));
   }
 
   const std::string id_column = !m.id.empty()               ? resolve_column(input, m.id, "--id")
@@ -237,7 +245,9 @@ std::vector<Series> make_series(const InputTable& input, const ColumnMapping& m,
         ++skipped;
       }
     }
-    if (skipped > 0) spdlog::info("{}: {} runs are not done and are left out (--include-unfinished keeps them)", input.source, skipped);
+    if (skipped > 0)
+      spdlog::info("{}: {} runs are not done and are left out (--include-unfinished keeps them)", input.source,
+                   skipped);
     selection.push_back("status = done");
   }
 
@@ -246,9 +256,10 @@ std::vector<Series> make_series(const InputTable& input, const ColumnMapping& m,
     for (const std::string& spec : m.variants) {
       const size_t colon = spec.find(':');
       if (colon == std::string::npos || colon == 0) {
-        throw core::UserError(fmt::format("--variant '{}' is not NAME:FILTER. HINT: e.g. --variant "
-                                          "'OpenAI:upstream_dataset=CLIP-WIT'; join filters with &.",
-                                          spec));
+        throw core::UserError(
+            fmt::format("--variant '{}' is not NAME:FILTER. HINT: e.g. --variant "
+                        "'OpenAI:upstream_dataset=CLIP-WIT'; join filters with &.",
+                        spec));
       }
       Selection s{spec.substr(0, colon), {}};
       std::string rest = spec.substr(colon + 1);

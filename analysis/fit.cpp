@@ -75,8 +75,7 @@ std::vector<double> to_internal(const Law& law, const Centre& c) {
   switch (law.form) {
     case LawForm::kPower: return {safe_log(p[0]) + p[1] * c.u, p[1]};
     case LawForm::kSaturating: return {safe_log(p[0]), safe_log(p[1]) - p[2] * c.u, p[2]};
-    case LawForm::kJoint:
-      return {safe_log(p[0]), safe_log(p[1]) - p[3] * c.u, safe_log(p[2]) - p[4] * c.v, p[3], p[4]};
+    case LawForm::kJoint: return {safe_log(p[0]), safe_log(p[1]) - p[3] * c.u, safe_log(p[2]) - p[4] * c.v, p[3], p[4]};
   }
   return {};
 }
@@ -195,7 +194,8 @@ class LocalSolver {
   LocalSolver(const std::vector<PointData>& data, LawForm form, const FitOptions& options)
       : form_(form), theta_(law_parameter_count(form), 0.0) {
     for (const PointData& p : data) {
-      ceres::LossFunction* loss = options.loss == LossKind::kHuber ? new ceres::HuberLoss(options.huber_delta) : nullptr;
+      ceres::LossFunction* loss =
+          options.loss == LossKind::kHuber ? new ceres::HuberLoss(options.huber_delta) : nullptr;
       problem_.AddResidualBlock(make_cost(form, p), loss, theta_.data());
     }
     for (const int i : bounded_exponents(form)) {
@@ -246,7 +246,8 @@ std::vector<double> geometric_grid(double lo, double hi, int count) {
 
 // min_c sum_i w_i (y_i − Σ_k c_k X_ik)² subject to c >= 0, by trying every subset of free
 // columns (k <= 3). Returns the coefficients (0 for columns left out).
-Eigen::VectorXd nonnegative_least_squares(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const Eigen::VectorXd& w) {
+Eigen::VectorXd nonnegative_least_squares(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                                          const Eigen::VectorXd& w) {
   const int k = static_cast<int>(x.cols());
   const Eigen::VectorXd sqrt_w = w.array().sqrt();
   const Eigen::MatrixXd xw = x.array().colwise() * sqrt_w.array();
@@ -400,8 +401,8 @@ bool FitOptions::is_valid(const std::string& prefix, std::string* error) const {
     return false;
   }
   if (refine_starts < 1) {
-    *error = fmt::format("{}refine-starts = {} violates refine_starts >= 1. HINT: the default is 8.", prefix,
-                         refine_starts);
+    *error =
+        fmt::format("{}refine-starts = {} violates refine_starts >= 1. HINT: the default is 8.", prefix, refine_starts);
     return false;
   }
   if (max_iterations < 1) {
@@ -410,9 +411,10 @@ bool FitOptions::is_valid(const std::string& prefix, std::string* error) const {
     return false;
   }
   if (starts == StartRule::kHoffmannGrid && law != LawForm::kJoint) {
-    *error = fmt::format("{}starts = hoffmann needs --law joint (the grid is over a, b, e, alpha, beta), not {}. "
-                         "HINT: use --starts auto.",
-                         prefix, law_name(law));
+    *error = fmt::format(
+        "{}starts = hoffmann needs --law joint (the grid is over a, b, e, alpha, beta), not {}. "
+        "HINT: use --starts auto.",
+        prefix, law_name(law));
     return false;
   }
   return true;
@@ -422,15 +424,17 @@ std::string FitOptions::describe() const {
   if (law == LawForm::kPower && loss == LossKind::kSquared) {
     return "least squares on ln E: ordinary least squares of ln E on ln x (closed form)";
   }
-  const std::string loss_text =
-      loss == LossKind::kSquared ? "least squares on ln E" : fmt::format("Huber (delta = {:g}) on ln-residuals", huber_delta);
+  const std::string loss_text = loss == LossKind::kSquared
+                                    ? "least squares on ln E"
+                                    : fmt::format("Huber (delta = {:g}) on ln-residuals", huber_delta);
   std::string starts_text;
   if (law == LawForm::kPower) {
     starts_text = "started from the least-squares line (the problem is convex)";
   } else if (starts == StartRule::kAuto) {
-    starts_text = fmt::format("started from the best {} points of a variable-projection grid over the exponents "
-                              "(non-negative least squares for the coefficients), best final objective kept",
-                              refine_starts);
+    starts_text = fmt::format(
+        "started from the best {} points of a variable-projection grid over the exponents "
+        "(non-negative least squares for the coefficients), best final objective kept",
+        refine_starts);
   } else {
     starts_text = "started from each of the 4,500 points of Hoffmann et al.'s grid, best final objective kept";
   }

@@ -43,7 +43,7 @@ struct FitOptions {
   LossKind loss = LossKind::kSquared;
   double huber_delta = 1e-3;  ///< kHuber: the δ of the Huber loss on log residuals, > 0
   StartRule starts = StartRule::kAuto;
-  int refine_starts = 8;    ///< kAuto: grid points refined, >= 1
+  int refine_starts = 8;     ///< kAuto: grid points refined, >= 1
   int max_iterations = 500;  ///< per Ceres solve, >= 1
   int threads = 1;           ///< for the starts; 0: every hardware thread
 
@@ -56,7 +56,7 @@ struct FitOptions {
 
 struct FitResult {
   Law law;
-  double objective = 0;  ///< sum_i loss(r_i): r²/2 summed (squared) or Huber_δ(r) summed
+  double objective = 0;           ///< sum_i loss(r_i): r²/2 summed (squared) or Huber_δ(r) summed
   std::vector<double> residuals;  ///< r_i = ln Ê_i − ln E_i, in the order of the points
   int starts = 0;                 ///< starts refined
   int starts_at_best = 0;         ///< starts that ended within 1e-6 (relative) of the best objective

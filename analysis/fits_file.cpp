@@ -146,7 +146,8 @@ void write_comparison(io::TableFileWriter* w, const Comparison& c) {
   diffs.add_string("variant", strings_of(c.differences, [](const DifferenceRow& r) { return r.variant; }));
   diffs.add_string("parameter", strings_of(c.differences, [](const DifferenceRow& r) { return r.parameter; }));
   add_estimate(&diffs, "value", c.differences, &DifferenceRow::difference, true);
-  diffs.add_float64("share_positive", numbers_of(c.differences, [](const DifferenceRow& r) { return r.share_positive; }));
+  diffs.add_float64("share_positive",
+                    numbers_of(c.differences, [](const DifferenceRow& r) { return r.share_positive; }));
   w->write_table("/comparison/differences", diffs);
 
   io::Table pred;
@@ -208,9 +209,10 @@ class FitsReader {
   }
 
   [[noreturn]] void fail(const std::string& member, const std::string& problem) const {
-    throw core::UserError(fmt::format("{}: {} {}. HINT: the file was not written by this clipscale, or is damaged; "
-                                      "re-run `clipscale fit` to re-create it.",
-                                      path_, member, problem));
+    throw core::UserError(
+        fmt::format("{}: {} {}. HINT: the file was not written by this clipscale, or is damaged; "
+                    "re-run `clipscale fit` to re-create it.",
+                    path_, member, problem));
   }
 
  private:
@@ -264,8 +266,9 @@ FitSummary read_fit(const FitsReader& r, const std::string& group) {
   const io::Table params = r.table(group + "/parameters", {"name", "value", "lo", "hi", "se"});
   const std::vector<std::string>& names = law_parameter_names(f.law);
   for (size_t row = 0; row < params.rows(); ++row) {
-    f.parameters.push_back({params.strings("name")[row], {params.numbers("value")[row], params.numbers("lo")[row],
-                                                          params.numbers("hi")[row], params.numbers("se")[row]}});
+    f.parameters.push_back({params.strings("name")[row],
+                            {params.numbers("value")[row], params.numbers("lo")[row], params.numbers("hi")[row],
+                             params.numbers("se")[row]}});
   }
   for (size_t j = 0; j < names.size(); ++j) {
     if (j >= f.parameters.size() || f.parameters[j].name != names[j]) {
@@ -292,14 +295,14 @@ FitSummary read_fit(const FitsReader& r, const std::string& group) {
   }
   const io::Table curve = r.table(group + "/curve", {"x", "error", "lo", "hi"});
   for (size_t row = 0; row < curve.rows(); ++row) {
-    f.curve.push_back({curve.numbers("x")[row], curve.numbers("error")[row], curve.numbers("lo")[row],
-                       curve.numbers("hi")[row]});
+    f.curve.push_back(
+        {curve.numbers("x")[row], curve.numbers("error")[row], curve.numbers("lo")[row], curve.numbers("hi")[row]});
   }
   const io::Table pred = r.table(group + "/predictions", {"x", "error", "error_lo", "error_hi", "error_se", "n", "n_lo",
                                                           "n_hi", "d", "d_lo", "d_hi"});
   for (size_t row = 0; row < pred.rows(); ++row) {
-    f.predictions.push_back(
-        {pred.numbers("x")[row], estimate_at(pred, "error", row), estimate_at(pred, "n", row), estimate_at(pred, "d", row)});
+    f.predictions.push_back({pred.numbers("x")[row], estimate_at(pred, "error", row), estimate_at(pred, "n", row),
+                             estimate_at(pred, "d", row)});
   }
 
   const std::string hgroup = group + "/holdout";
@@ -342,8 +345,8 @@ Comparison read_comparison(const FitsReader& r) {
     c.prediction_differences.push_back({pred.strings("variant")[row], pred.numbers("x")[row],
                                         estimate_at(pred, "value", row), pred.numbers("share_positive")[row]});
   }
-  const io::Table cross = r.table("/comparison/crossings", {"a", "b", "crosses", "x", "x_lo", "x_hi", "share_crossing",
-                                                            "range_lo", "range_hi"});
+  const io::Table cross = r.table("/comparison/crossings",
+                                  {"a", "b", "crosses", "x", "x_lo", "x_hi", "share_crossing", "range_lo", "range_hi"});
   for (size_t row = 0; row < cross.rows(); ++row) {
     c.crossings.push_back({cross.strings("a")[row], cross.strings("b")[row], cross.numbers("crosses")[row] != 0,
                            estimate_at(cross, "x", row), cross.numbers("share_crossing")[row],
@@ -386,15 +389,17 @@ FitsDocument read_fits_file(const std::string& path) {
   const io::Attributes root = r.attributes("/");
   const std::string kind = io::attribute_string(root, "kind", path);
   if (kind != kFitsFileKind) {
-    throw core::UserError(fmt::format("{}: root attribute 'kind' is '{}', expected '{}'. HINT: pass the fits.h5 that "
-                                      "`clipscale fit` or `clipscale compare` wrote.",
-                                      path, kind, kFitsFileKind));
+    throw core::UserError(
+        fmt::format("{}: root attribute 'kind' is '{}', expected '{}'. HINT: pass the fits.h5 that "
+                    "`clipscale fit` or `clipscale compare` wrote.",
+                    path, kind, kFitsFileKind));
   }
   const double version = io::attribute_number(root, "schema_version", path, -1);
   if (version != static_cast<double>(kFitsFileSchemaVersion)) {
-    throw core::UserError(fmt::format("{}: schema_version is {}, this clipscale reads {}. HINT: re-run `clipscale fit` "
-                                      "with this version.",
-                                      path, version, kFitsFileSchemaVersion));
+    throw core::UserError(
+        fmt::format("{}: schema_version is {}, this clipscale reads {}. HINT: re-run `clipscale fit` "
+                    "with this version.",
+                    path, version, kFitsFileSchemaVersion));
   }
   FitsDocument doc;
   doc.title = r.text(root, "title");

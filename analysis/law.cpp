@@ -62,8 +62,8 @@ double Law::log_value(const LawInput& input) const {
     case LawForm::kPower: return std::log(p[0]) + p[1] * std::log(input.x);
     case LawForm::kSaturating: return log_sum_exp({std::log(p[0]), std::log(p[1]) - p[2] * std::log(input.x)});
     case LawForm::kJoint:
-      return log_sum_exp({std::log(p[0]), std::log(p[1]) - p[3] * std::log(input.n),
-                          std::log(p[2]) - p[4] * std::log(input.d)});
+      return log_sum_exp(
+          {std::log(p[0]), std::log(p[1]) - p[3] * std::log(input.n), std::log(p[2]) - p[4] * std::log(input.d)});
   }
   return std::nan("");
 }

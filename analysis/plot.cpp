@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <limits>
 #include <filesystem>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -112,9 +112,10 @@ std::string gnuplot_script(const PlotSpec& plot, const std::string& dir) {
     const std::string label = f.info.variant.empty() ? "" : f.info.variant + ": ";
     const bool has_band = f.resamples > 0;
     if (has_band) {
-      parts.push_back(fmt::format("$band{} using 1:2:3 with filledcurves fc rgb {} fs transparent solid 0.18 noborder "
-                                  "title {} noenhanced",
-                                  k, quoted(color), quoted(fmt::format("{}{:g}% bootstrap band", label, 100 * f.level))));
+      parts.push_back(
+          fmt::format("$band{} using 1:2:3 with filledcurves fc rgb {} fs transparent solid 0.18 noborder "
+                      "title {} noenhanced",
+                      k, quoted(color), quoted(fmt::format("{}{:g}% bootstrap band", label, 100 * f.level))));
     }
     parts.push_back(fmt::format("$curve{} using 1:2 with lines lw 2 lc rgb {} title {} noenhanced", k, quoted(color),
                                 quoted(label + law_text(f))));
@@ -143,8 +144,9 @@ bool gnuplot_available() { return std::system("command -v gnuplot > /dev/null 2>
 
 bool render_plot(const PlotSpec& plot, const std::string& dir, std::string* warning) {
   if (!gnuplot_available()) {
-    *warning = "gnuplot is not installed, so no plots were drawn. HINT: apt-get install gnuplot-nox (cmake/setup-debian.sh "
-               "does), then `clipscale report` redraws them from fits.h5.";
+    *warning =
+        "gnuplot is not installed, so no plots were drawn. HINT: apt-get install gnuplot-nox (cmake/setup-debian.sh "
+        "does), then `clipscale report` redraws them from fits.h5.";
     return false;
   }
   const std::string script = (std::filesystem::path(dir) / (plot.stem + ".gp")).string();

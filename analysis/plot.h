@@ -13,7 +13,7 @@ namespace clipscale::analysis {
 
 /// One figure: the fits drawn together.
 struct PlotSpec {
-  std::string stem;   ///< file name without extension
+  std::string stem;  ///< file name without extension
   std::string title;
   std::vector<const FitSummary*> fits;
 };

@@ -34,8 +34,8 @@ bool FrontierOptions::is_valid(const std::string& prefix, std::string* error) co
     return false;
   }
   if (!(pad_decades >= 0) || !std::isfinite(pad_decades)) {
-    *error = fmt::format("{}pad = {} violates 0 <= pad < inf (decades). HINT: Cherti et al. use 0.1.", prefix,
-                         pad_decades);
+    *error =
+        fmt::format("{}pad = {} violates 0 <= pad < inf (decades). HINT: Cherti et al. use 0.1.", prefix, pad_decades);
     return false;
   }
   return true;
@@ -46,9 +46,10 @@ std::string FrontierOptions::describe() const {
     case FrontierRule::kAll: return "all runs";
     case FrontierRule::kRunningMin: return "running-minimum frontier (runs that beat every run of smaller x)";
     case FrontierRule::kBinned:
-      return fmt::format("binned frontier ({} bins equal in log10 x over [min, max + {} decades], each bin's "
-                         "minimum error at the bin centre)",
-                         bins, pad_decades);
+      return fmt::format(
+          "binned frontier ({} bins equal in log10 x over [min, max + {} decades], each bin's "
+          "minimum error at the bin centre)",
+          bins, pad_decades);
   }
   return "?";
 }

@@ -36,7 +36,9 @@ std::string slug(const std::string& text) {
   return out.empty() ? "fit" : out;
 }
 
-std::string heading(int level, const std::string& text) { return std::string(static_cast<size_t>(level), '#') + " " + text + "\n\n"; }
+std::string heading(int level, const std::string& text) {
+  return std::string(static_cast<size_t>(level), '#') + " " + text + "\n\n";
+}
 
 std::string x_label(const FitSummary& f) {
   std::string label = f.law == LawForm::kJoint ? "compute" : "x";
@@ -80,11 +82,11 @@ std::string fit_section(const FitSummary& f, int h) {
   s += fmt::format("| objective | {:.10g} (RMS ln-residual {}) |\n", f.objective, num(f.rms_log_residual));
   s += fmt::format("| starts | {} of {} reached the best objective (within 1e-6 relative); {} |\n", f.starts_at_best,
                    f.starts, f.converged ? "converged" : "stopped at the iteration limit");
-  s += fmt::format("| uncertainty | bootstrap over runs: {} resamples (seed {}), each refitted with the same points rule "
-                   "from the full fit; {} failed (too few distinct points); percentile intervals at {}{} |\n",
-                   f.resamples, f.seed, f.failed_resamples, percent(f.level),
-                   f.n_runs < 10 ? fmt::format("; with only {} runs these intervals are indicative at best", f.n_runs)
-                                 : "");
+  s += fmt::format(
+      "| uncertainty | bootstrap over runs: {} resamples (seed {}), each refitted with the same points rule "
+      "from the full fit; {} failed (too few distinct points); percentile intervals at {}{} |\n",
+      f.resamples, f.seed, f.failed_resamples, percent(f.level),
+      f.n_runs < 10 ? fmt::format("; with only {} runs these intervals are indicative at best", f.n_runs) : "");
   if (f.law == LawForm::kJoint) {
     s += fmt::format("| compute | C = k n d with k = {} (predictions use the compute-optimal allocation) |\n",
                      num(f.compute_per_nd));
@@ -94,7 +96,8 @@ std::string fit_section(const FitSummary& f, int h) {
   s += heading(h + 1, "Parameters");
   s += fmt::format("| parameter | estimate | {} interval | SE |\n|---|---:|---:|---:|\n", percent(f.level));
   for (const ParameterRow& p : f.parameters) {
-    s += fmt::format("| {} | {} | {} | {} |\n", p.name, num(p.estimate.value), interval(p.estimate), num(p.estimate.se));
+    s +=
+        fmt::format("| {} | {} | {} | {} |\n", p.name, num(p.estimate.value), interval(p.estimate), num(p.estimate.se));
   }
   s += "\n";
 
@@ -117,10 +120,11 @@ std::string fit_section(const FitSummary& f, int h) {
   if (!c.fitted) {
     s += fmt::format("Not run: {}.\n\n", c.note);
   } else {
-    s += fmt::format("The law refitted without the {} runs of largest x, predicting them. RMS of ln(predicted / "
-                     "observed): {} without them, {} for the fit on all runs (the in-sample baseline). For a frontier "
-                     "fit, runs off the frontier lie above both predictions.\n\n",
-                     c.held_out, num(c.rms_log_error), num(c.rms_log_error_full));
+    s += fmt::format(
+        "The law refitted without the {} runs of largest x, predicting them. RMS of ln(predicted / "
+        "observed): {} without them, {} for the fit on all runs (the in-sample baseline). For a frontier "
+        "fit, runs off the frontier lie above both predictions.\n\n",
+        c.held_out, num(c.rms_log_error), num(c.rms_log_error_full));
     s += "| run | x | observed E | predicted without them | predicted by the full fit |\n|---|---:|---:|---:|---:|\n";
     for (const HoldoutRow& r : c.rows) {
       s += fmt::format("| {} | {} | {} | {} | {} |\n", r.id, num(r.x), num(r.observed), num(r.predicted),
@@ -162,7 +166,8 @@ std::string comparison_section(const FitsDocument& doc, int h) {
                      interval(d.difference), num(d.share_positive));
   }
   s += "\n" + heading(h + 1, "Where the fitted curves cross");
-  s += "| variants | crossing x | interval | share of replicate pairs crossing | searched |\n|---|---:|---:|---:|---|\n";
+  s +=
+      "| variants | crossing x | interval | share of replicate pairs crossing | searched |\n|---|---:|---:|---:|---|\n";
   for (const CrossingRow& r : c.crossings) {
     s += fmt::format("| {} vs {} | {} | {} | {} | {} to {} |\n", r.a, r.b, r.crosses ? num(r.x.value) : "no crossing",
                      interval(r.x), num(r.share_crossing), num(r.range_lo), num(r.range_hi));
@@ -185,9 +190,10 @@ std::string comparison_section(const FitsDocument& doc, int h) {
     s += "\n";
   }
   s += c.rank_levels >= 2
-           ? fmt::format("\nRanking stability: Spearman correlation of the variants' ranks between the {} levels where "
-                         "all variants have runs: mean {}, minimum {}.\n\n",
-                         c.rank_levels, num(c.rank_correlation_mean), num(c.rank_correlation_min))
+           ? fmt::format(
+                 "\nRanking stability: Spearman correlation of the variants' ranks between the {} levels where "
+                 "all variants have runs: mean {}, minimum {}.\n\n",
+                 c.rank_levels, num(c.rank_correlation_mean), num(c.rank_correlation_min))
            : fmt::format("\nRanking stability: needs two levels where all variants have runs ({} here).\n\n",
                          c.rank_levels);
   return s;

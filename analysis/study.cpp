@@ -31,16 +31,17 @@ double rms(const std::vector<double>& values) {
 }
 
 // Points of `observations` under the study's rule, or a message saying why they are too few.
-std::optional<std::vector<FitPoint>> usable_points(const std::vector<Observation>& observations,
-                                                   const StudyOptions& o, std::string* why) {
+std::optional<std::vector<FitPoint>> usable_points(const std::vector<Observation>& observations, const StudyOptions& o,
+                                                   std::string* why) {
   const LawForm form = o.fit.law;
   std::vector<FitPoint> points = select_points(observations, form, o.frontier);
   const size_t distinct = distinct_inputs(points, form);
   if (points.size() < min_points(form) || distinct < law_parameter_count(form)) {
-    *why = fmt::format("{} runs give {} points ({} distinct) under the rule '{}'; a {} law needs at least {} points "
-                       "and {} distinct",
-                       observations.size(), points.size(), distinct, frontier_name(o.frontier.rule), law_name(form),
-                       min_points(form), law_parameter_count(form));
+    *why = fmt::format(
+        "{} runs give {} points ({} distinct) under the rule '{}'; a {} law needs at least {} points "
+        "and {} distinct",
+        observations.size(), points.size(), distinct, frontier_name(o.frontier.rule), law_name(form), min_points(form),
+        law_parameter_count(form));
     return std::nullopt;
   }
   return points;
@@ -61,8 +62,7 @@ std::vector<double> over_replicates(const std::vector<Law>& replicates, const F&
   return values;
 }
 
-HoldoutCheck leave_largest_out(const std::vector<Observation>& observations, const Law& full,
-                               const StudyOptions& o) {
+HoldoutCheck leave_largest_out(const std::vector<Observation>& observations, const Law& full, const StudyOptions& o) {
   HoldoutCheck check;
   const int n = static_cast<int>(observations.size());
   check.held_out = o.holdout >= 0 ? o.holdout : std::max(1, static_cast<int>(std::lround(0.1 * n)));
@@ -77,7 +77,8 @@ HoldoutCheck leave_largest_out(const std::vector<Observation>& observations, con
   }
   std::vector<size_t> order(observations.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return observations[a].x > observations[b].x; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return observations[a].x > observations[b].x; });
   std::vector<Observation> kept;
   for (size_t i = static_cast<size_t>(check.held_out); i < order.size(); ++i) kept.push_back(observations[order[i]]);
   std::string why;
@@ -118,9 +119,10 @@ bool StudyOptions::is_valid(const std::string& prefix, std::string* error) const
     return false;
   }
   if (fit.law == LawForm::kJoint && frontier.rule != FrontierRule::kAll) {
-    *error = fmt::format("{}frontier = {} needs a one-variable law; the joint law is fitted to every run. HINT: use "
-                         "--frontier all with --law joint.",
-                         prefix, frontier_name(frontier.rule));
+    *error = fmt::format(
+        "{}frontier = {} needs a one-variable law; the joint law is fitted to every run. HINT: use "
+        "--frontier all with --law joint.",
+        prefix, frontier_name(frontier.rule));
     return false;
   }
   for (const double x : predict_at) {
@@ -178,9 +180,10 @@ FitSummary run_study(const Series& series, const StudyOptions& o) {
   }
   const FitResult fit = fit_law(*points, o.fit);
   if (!all_finite(fit.law.params)) {
-    throw core::UserError(fmt::format("{}: the {} law could not be fitted (no start converged). HINT: try --law power, "
-                                      "--loss squared, or more --refine-starts.",
-                                      where, law_name(form)));
+    throw core::UserError(
+        fmt::format("{}: the {} law could not be fitted (no start converged). HINT: try --law power, "
+                    "--loss squared, or more --refine-starts.",
+                    where, law_name(form)));
   }
 
   FitSummary s;
@@ -213,12 +216,13 @@ FitSummary run_study(const Series& series, const StudyOptions& o) {
   const std::vector<std::string>& names = law_parameter_names(form);
   for (size_t j = 0; j < names.size(); ++j) {
     s.parameters.push_back(
-        {names[j], summarize(fit.law.params[j], over_replicates(boot.replicates, [j](const Law& l) { return l.params[j]; }),
-                             s.level)});
+        {names[j], summarize(fit.law.params[j],
+                             over_replicates(boot.replicates, [j](const Law& l) { return l.params[j]; }), s.level)});
   }
   if (form == LawForm::kJoint) {
-    s.parameters.push_back({kAllocationExponent, summarize(allocation_exponent(fit.law),
-                                                           over_replicates(boot.replicates, allocation_exponent), s.level)});
+    s.parameters.push_back(
+        {kAllocationExponent,
+         summarize(allocation_exponent(fit.law), over_replicates(boot.replicates, allocation_exponent), s.level)});
   }
 
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -234,8 +238,8 @@ FitSummary run_study(const Series& series, const StudyOptions& o) {
   for (size_t i = 0; i < points->size(); ++i) {
     const FitPoint& p = (*points)[i];
     s.runs[p.source].on_frontier = true;
-    s.points.push_back({runs[p.source].id, form == LawForm::kJoint ? runs[p.source].x : p.input.x, p.error,
-                        fit.residuals[i]});
+    s.points.push_back(
+        {runs[p.source].id, form == LawForm::kJoint ? runs[p.source].x : p.input.x, p.error, fit.residuals[i]});
   }
 
   double lo = std::numeric_limits<double>::infinity(), hi = 0;
@@ -248,8 +252,9 @@ FitSummary run_study(const Series& series, const StudyOptions& o) {
   for (const double x : at) {
     PredictionRow row;
     row.x = x;
-    row.error = summarize(predict_error(fit.law, x, k),
-                          over_replicates(boot.replicates, [&](const Law& l) { return predict_error(l, x, k); }), s.level);
+    row.error =
+        summarize(predict_error(fit.law, x, k),
+                  over_replicates(boot.replicates, [&](const Law& l) { return predict_error(l, x, k); }), s.level);
     if (form == LawForm::kJoint) {
       row.n = summarize(compute_optimal(fit.law, x, k).n,
                         over_replicates(boot.replicates, [&](const Law& l) { return compute_optimal(l, x, k).n; }),
@@ -265,9 +270,9 @@ FitSummary run_study(const Series& series, const StudyOptions& o) {
   }
   if (lo > 0 && std::isfinite(lo)) {
     for (const double x : geometric_grid(lo / 1.5, hi * 1.5, o.curve_points)) {
-      const Estimate e = summarize(predict_error(fit.law, x, k),
-                                   over_replicates(boot.replicates, [&](const Law& l) { return predict_error(l, x, k); }),
-                                   s.level);
+      const Estimate e =
+          summarize(predict_error(fit.law, x, k),
+                    over_replicates(boot.replicates, [&](const Law& l) { return predict_error(l, x, k); }), s.level);
       s.curve.push_back({x, e.value, e.lo, e.hi});
     }
   }

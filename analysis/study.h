@@ -16,10 +16,10 @@ namespace clipscale::analysis {
 
 /// What a series measures and where it came from (labels for reports and plots).
 struct SeriesInfo {
-  std::string name;     ///< display name, e.g. "imagenet1k [LAION]"
-  std::string variant;  ///< variant (dataset) label; "" when the input has one
-  std::string source;   ///< input file or folder
-  std::string metric;   ///< the metric column
+  std::string name;       ///< display name, e.g. "imagenet1k [LAION]"
+  std::string variant;    ///< variant (dataset) label; "" when the input has one
+  std::string source;     ///< input file or folder
+  std::string metric;     ///< the metric column
   bool one_minus = true;  ///< error = 1 − metric; otherwise error = metric (a loss)
   std::string x_column;   ///< the x axis (the compute column for the joint law)
   std::string x_unit;     ///< e.g. "FLOPs", "GMACs"; "" when unknown

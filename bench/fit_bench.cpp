@@ -60,13 +60,21 @@ int main(int argc, char** argv) {
     analysis::LossKind loss;
   };
   const std::vector<Case> cases = {
-      {"power, binned frontier, OLS", {LawForm::kPower, {3.0, -0.15}}, analysis::FrontierRule::kBinned,
+      {"power, binned frontier, OLS",
+       {LawForm::kPower, {3.0, -0.15}},
+       analysis::FrontierRule::kBinned,
        analysis::LossKind::kSquared},
-      {"power, all runs, Huber", {LawForm::kPower, {3.0, -0.15}}, analysis::FrontierRule::kAll,
+      {"power, all runs, Huber",
+       {LawForm::kPower, {3.0, -0.15}},
+       analysis::FrontierRule::kAll,
        analysis::LossKind::kHuber},
-      {"saturating, all runs, Huber", {LawForm::kSaturating, {0.2, 0.6 * std::pow(1e15, 0.3), 0.3}},
-       analysis::FrontierRule::kAll, analysis::LossKind::kHuber},
-      {"joint, all runs, Huber", {LawForm::kJoint, {1.8, 480.0, 2100.0, 0.35, 0.37}}, analysis::FrontierRule::kAll,
+      {"saturating, all runs, Huber",
+       {LawForm::kSaturating, {0.2, 0.6 * std::pow(1e15, 0.3), 0.3}},
+       analysis::FrontierRule::kAll,
+       analysis::LossKind::kHuber},
+      {"joint, all runs, Huber",
+       {LawForm::kJoint, {1.8, 480.0, 2100.0, 0.35, 0.37}},
+       analysis::FrontierRule::kAll,
        analysis::LossKind::kHuber},
   };
   std::printf("%-30s %6s %9s %7s %9s %7s %s\n", "case", "runs", "resamples", "threads", "seconds", "failed", "correct");
@@ -97,9 +105,8 @@ int main(int argc, char** argv) {
       const bool exponent = p.name == "alpha" || (p.name == "beta" && c.truth.form == LawForm::kJoint);
       if (!exponent) continue;
       const double truth = c.truth.param(p.name);
-      const bool covered = c.rule == analysis::FrontierRule::kBinned
-                               ? std::abs(p.estimate.value - truth) < 0.03
-                               : p.estimate.lo <= truth && truth <= p.estimate.hi;
+      const bool covered = c.rule == analysis::FrontierRule::kBinned ? std::abs(p.estimate.value - truth) < 0.03
+                                                                     : p.estimate.lo <= truth && truth <= p.estimate.hi;
       ok = ok && covered;
     }
     all_ok = all_ok && ok;

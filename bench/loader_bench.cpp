@@ -16,13 +16,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "convert/shard_export.h"
 #include "core/hash.h"
 #include "core/timer.h"
 #include "data/loader.h"
 #include "data/sample_source.h"
-#include "convert/shard_export.h"
-#include "spec/shard_pattern.h"
 #include "data/shard_source.h"
+#include "spec/shard_pattern.h"
 #include "text/bpe_tokenizer.h"
 #include "text/bpe_trainer.h"
 
@@ -41,7 +41,8 @@ class NoisySynth final : public data::SampleSource {
   data::Example get(uint64_t index) const override {
     data::Example example = inner_->get(index);
     core::Rng rng(index);
-    for (auto& p : example.pixels) p = static_cast<uint8_t>(std::clamp<int>(p + static_cast<int>(rng.uniform_int(33)) - 16, 0, 255));
+    for (auto& p : example.pixels)
+      p = static_cast<uint8_t>(std::clamp<int>(p + static_cast<int>(rng.uniform_int(33)) - 16, 0, 255));
     return example;
   }
   std::string describe() const override { return "noisy " + inner_->describe(); }
@@ -51,9 +52,9 @@ class NoisySynth final : public data::SampleSource {
 };
 
 struct Case {
-  int64_t output = 0;   ///< model image size
-  int64_t stored = 0;   ///< stored image size
-  std::string format;   ///< png or jpg
+  int64_t output = 0;  ///< model image size
+  int64_t stored = 0;  ///< stored image size
+  std::string format;  ///< png or jpg
   int64_t samples = 0;
 };
 
@@ -92,8 +93,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   torch::set_num_threads(1);
 
-  const std::vector<bench::Case> cases = {{32, 32, "jpg", samples_32}, {32, 32, "png", samples_32},
-                                          {224, 256, "jpg", samples_224}, {224, 256, "png", samples_224}};
+  const std::vector<bench::Case> cases = {{32, 32, "jpg", samples_32},
+                                          {32, 32, "png", samples_32},
+                                          {224, 256, "jpg", samples_224},
+                                          {224, 256, "png", samples_224}};
   auto tokenizer = std::make_shared<text::BpeTokenizer>(
       text::train_bpe({"a red circle on a gray background", "two blue squares", "IMG_0001.jpg"}, 600));
   std::printf("| output px | stored px | format | bytes/image | decode+augment img/s (1 core) | check |");

@@ -67,8 +67,9 @@ void write_run_file(const std::string& path, const std::string& run_id, int64_t 
   h.seed = seed;
   h.extra_string_attrs = {{"model", "tiny"}, {"sweep", "bench"}, {"precision", "bf16"}};
   h.extra_number_attrs = {{"global_batch_size", 32.0}};
-  const std::vector<io::EvalTaskLayout> tasks = {
-      {"zeroshot_shape", {"top1", "top5"}}, {"zeroshot_color", {"top1", "top5"}}, {"retrieval", {"image_to_text_r1", "text_to_image_r1"}}};
+  const std::vector<io::EvalTaskLayout> tasks = {{"zeroshot_shape", {"top1", "top5"}},
+                                                 {"zeroshot_color", {"top1", "top5"}},
+                                                 {"retrieval", {"image_to_text_r1", "text_to_image_r1"}}};
   io::RunWriter writer(path, h, tasks);
   for (int s = 1; s <= 20; ++s) {
     io::TrainRecord r;
@@ -81,8 +82,8 @@ void write_run_file(const std::string& path, const std::string& run_id, int64_t 
     writer.append_train(r);
   }
   writer.finish(io::kRunStatusDone, {{"zeroshot_shape", {{"top1", 0.3}, {"top5", 0.9}}},
-                                      {"zeroshot_color", {{"top1", 0.8}, {"top5", 1.0}}},
-                                      {"retrieval", {{"image_to_text_r1", 0.2}, {"text_to_image_r1", 0.2}}}});
+                                     {"zeroshot_color", {{"top1", 0.8}, {"top5", 1.0}}},
+                                     {"retrieval", {{"image_to_text_r1", 0.2}, {"text_to_image_r1", 0.2}}}});
 }
 
 }  // namespace
@@ -106,7 +107,8 @@ int main(int argc, char** argv) {
   "vision_cfg": {"image_size": 16, "patch_size": 4, "width": 32, "layers": 1, "head_width": 16, "mlp_ratio": 2.0},
   "text_cfg": {"context_length": 16, "vocab_size": 600, "width": 32, "heads": 2, "layers": 1, "mlp_ratio": 2.0}})");
   write(root / "base.toml", "[run]\noutput_dir = \"" + (root / "results").string() + "\"\n[model]\nconfig = \"" +
-                                (root / "tiny.json").string() + "\"\n[data]\ndata_size = 2000\n[train]\nsamples_seen = 640\n"
+                                (root / "tiny.json").string() +
+                                "\"\n[data]\ndata_size = 2000\n[train]\nsamples_seen = 640\n"
                                 "global_batch_size = 32\n");
   std::string seeds, samples, lrs;
   for (int i = 0; i < per_axis; ++i) {
@@ -115,8 +117,9 @@ int main(int argc, char** argv) {
     lrs += (i ? ", " : "") + std::to_string(1e-4 * (i + 1));
   }
   const std::string sweep_file = (root / "bench.toml").string();
-  write(sweep_file, "[sweep]\nname = \"bench\"\nbase = \"" + (root / "base.toml").string() + "\"\n[axes]\nrun.seed = [" +
-                        seeds + "]\ntrain.samples_seen = [" + samples + "]\noptim.lr = [" + lrs + "]\n");
+  write(sweep_file, "[sweep]\nname = \"bench\"\nbase = \"" + (root / "base.toml").string() +
+                        "\"\n[axes]\nrun.seed = [" + seeds + "]\ntrain.samples_seen = [" + samples + "]\noptim.lr = [" +
+                        lrs + "]\n");
   const size_t runs = static_cast<size_t>(per_axis) * per_axis * per_axis;
 
   // The binary's start-up alone (loading LibTorch's shared libraries) is timed beside it.
@@ -133,8 +136,8 @@ int main(int argc, char** argv) {
 
   core::Stopwatch writing;
   for (const auto& run : plan["runs"]) {
-    write_run_file((root / "results/bench/runs" / (run["run_id"].get<std::string>() + ".h5")).string(),
-                   run["run_id"], run["samples_seen"], run["axes"]["run.seed"]);
+    write_run_file((root / "results/bench/runs" / (run["run_id"].get<std::string>() + ".h5")).string(), run["run_id"],
+                   run["samples_seen"], run["axes"]["run.seed"]);
   }
   const double write_seconds = writing.seconds();
 

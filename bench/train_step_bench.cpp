@@ -13,9 +13,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include "dist/communicator.h"
 #include "model/autocast.h"
 #include "model/clip_model.h"
-#include "dist/communicator.h"
 #include "train/grad_cache.h"
 #include "train/optimizer.h"
 
@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
     torch::NoGradGuard no_grad;
     clip->logit_scale.clamp_(0.0, spec::kMaxLogitScale);
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
-                         static_cast<double>(steps);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / static_cast<double>(steps);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("samples_per_s=%.2f step_ms=%.2f params=%lld precision=%s grad_cache_chunk=%lld peak_rss_mb=%.1f\n",

@@ -27,7 +27,8 @@ std::string interval_text(const analysis::Estimate& e) {
 std::string fit_line(const analysis::FitSummary& f) {
   std::string line = fmt::format("{}: {} law, {} points of {} runs", f.info.name, analysis::law_name(f.law),
                                  f.points.size(), f.n_runs);
-  for (const analysis::ParameterRow& p : f.parameters) line += fmt::format(" | {} {}", p.name, interval_text(p.estimate));
+  for (const analysis::ParameterRow& p : f.parameters)
+    line += fmt::format(" | {} {}", p.name, interval_text(p.estimate));
   return line;
 }
 
@@ -66,10 +67,13 @@ void add_analysis_options(CLI::App* sub, AnalysisCommandOptions* o) {
   sub->add_option("--seed", o->seed, "bootstrap seed (default 0)");
   sub->add_option("--level", o->level, "interval level (default 0.95)");
   sub->add_option("--threads", o->threads, "threads for the bootstrap and the starts (default 0: all)");
-  repeated(sub->add_option("--at", o->at, "x values to predict at, comma-separated (default: largest x times 1, 10, 100)")
-               ->delimiter(','));
-  sub->add_option("--holdout", o->holdout, "runs of largest x left out for the extrapolation check (default 10%; 0: off)");
-  sub->add_option("--compute-per-nd", o->compute_per_nd, "joint law: K of C = K*n*d (default: estimated from the runs)");
+  repeated(
+      sub->add_option("--at", o->at, "x values to predict at, comma-separated (default: largest x times 1, 10, 100)")
+          ->delimiter(','));
+  sub->add_option("--holdout", o->holdout,
+                  "runs of largest x left out for the extrapolation check (default 10%; 0: off)");
+  sub->add_option("--compute-per-nd", o->compute_per_nd,
+                  "joint law: K of C = K*n*d (default: estimated from the runs)");
   sub->add_option("--out", o->out, "output folder for fits.h5, report.md and plots");
   sub->add_option("--title", o->title, "report title");
 }
@@ -154,8 +158,8 @@ void run_analysis(const std::vector<analysis::Series>& series, const AnalysisCom
   const analysis::FitsDocument written = analysis::read_fits_file(fits_path);
   const analysis::ReportFiles files = analysis::write_report(out_dir, written.title, {{&written, ""}});
   if (!files.warning.empty()) spdlog::warn("{}", files.warning);
-  std::printf("wrote %s, %s and %zu plot files in %.1f s\n", fits_path.c_str(), files.report.c_str(), files.plots.size(),
-              watch.seconds());
+  std::printf("wrote %s, %s and %zu plot files in %.1f s\n", fits_path.c_str(), files.report.c_str(),
+              files.plots.size(), watch.seconds());
 }
 
 }  // namespace clipscale::cli

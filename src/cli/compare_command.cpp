@@ -36,8 +36,8 @@ void run_compare(const AnalysisCommandOptions& o, const std::string& command) {
     for (analysis::Series& s : analysis::make_series(analysis::load_input(o.inputs[i]), o.columns, form, label)) {
       for (const analysis::Series& seen : series) {
         if (seen.info.variant == s.info.variant) {
-          throw core::UserError(fmt::format("two inputs are both labelled '{}'. HINT: name them with --labels.",
-                                            s.info.variant));
+          throw core::UserError(
+              fmt::format("two inputs are both labelled '{}'. HINT: name them with --labels.", s.info.variant));
         }
       }
       series.push_back(std::move(s));
@@ -45,8 +45,9 @@ void run_compare(const AnalysisCommandOptions& o, const std::string& command) {
     names += (i ? "-" : "") + label;
   }
   if (series.size() < 2) {
-    throw core::UserError("compare needs two variants; the input gives one. HINT: pass two inputs, or --group COLUMN / "
-                          "--variant NAME:FILTER twice.");
+    throw core::UserError(
+        "compare needs two variants; the input gives one. HINT: pass two inputs, or --group COLUMN / "
+        "--variant NAME:FILTER twice.");
   }
   const std::string title = !o.title.empty() ? o.title : "Comparison of " + o.columns.metric + ": " + names;
   run_analysis(series, o, o.out.empty() ? "results/compare-" + names : o.out, title, command);

@@ -8,11 +8,11 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "core/timer.h"
 #include "convert/fashion_mnist.h"
 #include "convert/iconify.h"
-#include "data/sample_source.h"
 #include "convert/shard_export.h"
+#include "core/timer.h"
+#include "data/sample_source.h"
 
 namespace clipscale::cli {
 namespace {
@@ -32,8 +32,8 @@ void run_data_synth(const SynthCommandOptions& o) {
   const auto source = data::open_source(source_options);
   const core::Stopwatch timer;
   const std::string pattern = convert::export_shards(*source, o.shards);
-  std::printf("wrote %lld samples of %s in %.1f s\ndata.source = \"shards:%s\"\n", static_cast<long long>(o.shards.samples),
-              source->describe().c_str(), timer.seconds(), pattern.c_str());
+  std::printf("wrote %lld samples of %s in %.1f s\ndata.source = \"shards:%s\"\n",
+              static_cast<long long>(o.shards.samples), source->describe().c_str(), timer.seconds(), pattern.c_str());
 }
 
 void run_data_iconify(const convert::IconifyOptions& o) {
@@ -75,7 +75,8 @@ void setup_data(CLI::App& app) {
   s->callback([synth] { run_data_synth(*synth); });
 
   auto icons = std::make_shared<convert::IconifyOptions>();
-  CLI::App* i = data->add_subcommand("iconify", "render the @iconify/json npm package into an icon pool and eval tasks");
+  CLI::App* i =
+      data->add_subcommand("iconify", "render the @iconify/json npm package into an icon pool and eval tasks");
   i->add_option("--package", icons->package, "the .tgz of `npm pack @iconify/json`")->required();
   i->add_option("--out", icons->out_dir, "output directory (pool/, eval/, manifest.json)")->required();
   i->add_option("--size", icons->image_size, "rendered image side in pixels");
@@ -89,7 +90,8 @@ void setup_data(CLI::App& app) {
   i->callback([icons] { run_data_iconify(*icons); });
 
   auto fashion = std::make_shared<convert::FashionMnistOptions>();
-  CLI::App* f = data->add_subcommand("fashion-mnist", "make the Fashion-MNIST zero-shot task (Debian dataset-fashion-mnist)");
+  CLI::App* f =
+      data->add_subcommand("fashion-mnist", "make the Fashion-MNIST zero-shot task (Debian dataset-fashion-mnist)");
   f->add_option("--out", fashion->out_dir, "output directory")->required();
   f->add_option("--package-dir", fashion->package_dir, "directory of the *-ubyte.gz files");
   f->add_option("--size", fashion->image_size, "image side in pixels (the model's image size)");

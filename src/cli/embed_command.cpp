@@ -37,9 +37,11 @@ struct EmbedCommandOptions {
 };
 
 void run_embed(const EmbedCommandOptions& o) {
-  if (o.count <= 0) throw core::UserError("--count " + std::to_string(o.count) + " violates count > 0. HINT: e.g. --count 64");
+  if (o.count <= 0)
+    throw core::UserError("--count " + std::to_string(o.count) + " violates count > 0. HINT: e.g. --count 64");
   if (o.batch_size <= 0)
-    throw core::UserError("--batch-size " + std::to_string(o.batch_size) + " violates batch_size > 0. HINT: e.g. --batch-size 256");
+    throw core::UserError("--batch-size " + std::to_string(o.batch_size) +
+                          " violates batch_size > 0. HINT: e.g. --batch-size 256");
   const model::Precision precision = model::parse_precision(o.precision, "--precision");
   train::LoadedCheckpoint loaded = train::load_checkpoint(o.checkpoint);
   model::ClipModelImpl& clip = *loaded.model;
@@ -78,7 +80,8 @@ void run_embed(const EmbedCommandOptions& o) {
   out.write_strings("captions", captions);
   if (o.save_inputs) {
     const at::Tensor images_c = images.contiguous();
-    out.write_f32("images", {images.size(0), images.size(1), images.size(2), images.size(3)}, images_c.data_ptr<float>());
+    out.write_f32("images", {images.size(0), images.size(1), images.size(2), images.size(3)},
+                  images_c.data_ptr<float>());
     const at::Tensor tokens_c = tokens.contiguous();
     out.write_i64("tokens", {tokens.size(0), tokens.size(1)}, tokens_c.data_ptr<int64_t>());
   }

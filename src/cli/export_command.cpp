@@ -22,7 +22,9 @@ struct ExportCommandOptions {
 void run_export(const ExportCommandOptions& o) {
   train::LoadedCheckpoint loaded = train::load_checkpoint(o.checkpoint);
   train::export_safetensors(*loaded.model, o.safetensors, o.dtype,
-                            {{"format", "pt"}, {"producer", "clipscale"}, {"run_id", loaded.meta.run_id},
+                            {{"format", "pt"},
+                             {"producer", "clipscale"},
+                             {"run_id", loaded.meta.run_id},
                              {"model", loaded.model->config().name}});
   std::printf("wrote %s (%s, OpenCLIP state_dict names)\n", o.safetensors.c_str(), o.dtype.c_str());
   if (!o.config_json.empty()) {

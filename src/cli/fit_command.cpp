@@ -25,7 +25,8 @@ void run_fit(const AnalysisCommandOptions& o, const std::string& command) {
 
 void setup_fit(CLI::App& app) {
   auto options = std::make_shared<AnalysisCommandOptions>();
-  CLI::App* sub = app.add_subcommand("fit", "fit a scaling law with bootstrap intervals; writes fits.h5, report.md, plots");
+  CLI::App* sub =
+      app.add_subcommand("fit", "fit a scaling law with bootstrap intervals; writes fits.h5, report.md, plots");
   sub->add_option("input", options->inputs, "results/<sweep>, a sweep .h5, a folder of run files, or a CSV table")
       ->required()
       ->expected(1);

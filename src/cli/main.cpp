@@ -18,8 +18,8 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
   CLI::App app{"clipscale: scaling-law research on CLIP-style contrastive image-text models"};
-  app.set_version_flag("--version", std::string(clipscale::core::build_version()) + " (" +
-                                        clipscale::core::build_git_sha() + ")");
+  app.set_version_flag("--version",
+                       std::string(clipscale::core::build_version()) + " (" + clipscale::core::build_git_sha() + ")");
   app.require_subcommand(1);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")

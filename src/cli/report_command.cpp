@@ -41,8 +41,8 @@ void run_report(const ReportCommandOptions& o) {
     const std::string prefix = documents.size() > 1 ? name.filename().string() + "-" : std::string();
     parts.push_back({&documents[i], prefix});
   }
-  const std::string out = o.out.empty() ? std::filesystem::path(fits_path_of(o.inputs.front())).parent_path().string()
-                                        : o.out;
+  const std::string out =
+      o.out.empty() ? std::filesystem::path(fits_path_of(o.inputs.front())).parent_path().string() : o.out;
   const std::string title = !o.title.empty() ? o.title : documents.size() == 1 ? documents.front().title : "Fits";
   const analysis::ReportFiles files = analysis::write_report(out.empty() ? "." : out, title, parts);
   if (!files.warning.empty()) spdlog::warn("{}", files.warning);

@@ -121,8 +121,8 @@ void run_status(const SweepCommandOptions& o) {
 void run_collect(const SweepCommandOptions& o) {
   const sweep::Plan plan = make_sweep_plan(o);
   const sweep::CollectResult result = sweep::collect_sweep(plan);
-  std::cout << "wrote " << result.path << " and " << io::sweep_csv_path(result.path) << ": " << result.rows
-            << " runs (" << result.done << " done)";
+  std::cout << "wrote " << result.path << " and " << io::sweep_csv_path(result.path) << ": " << result.rows << " runs ("
+            << result.done << " done)";
   if (!result.missing.empty()) std::cout << "; " << result.missing.size() << " runs have no run file yet";
   std::cout << "\n";
   for (const std::string& problem : result.unreadable) std::cout << "skipped: " << problem << "\n";
@@ -142,7 +142,8 @@ void setup_sweep(CLI::App& app) {
     sub->callback([options, work] { work(*options); });
     return std::make_pair(sub, options.get());
   };
-  auto [plan, plan_options] = add("plan", "list the runs with ids, parameters, FLOPs, compute and estimated time", run_plan);
+  auto [plan, plan_options] =
+      add("plan", "list the runs with ids, parameters, FLOPs, compute and estimated time", run_plan);
   plan->add_flag("--json", plan_options->json, "print the plan as JSON");
 
   auto [run, run_options] = add("run", "run the pending runs here (local) or submit them as SLURM job arrays", run_run);
@@ -152,8 +153,8 @@ void setup_sweep(CLI::App& app) {
   run->add_flag("--dry-run", run_options->dry_run,
                 "print what would run (local: the commands; slurm: the runs list and the script) and exit");
 
-  auto [status, status_options] = add("status", "each run's state from its run file and squeue; failures with their log",
-                                      run_status);
+  auto [status, status_options] =
+      add("status", "each run's state from its run file and squeue; failures with their log", run_status);
   status->add_flag("--json", status_options->json, "print the status as JSON");
   status->add_flag("--no-slurm", status_options->no_slurm, "do not ask squeue");
 

@@ -45,8 +45,10 @@ void run_tokenize(const TokenizeCommandOptions& o) {
                 static_cast<long long>(tokenizer->merges().size()), static_cast<long long>(tokenizer->vocab_size()));
     return;
   }
-  if (o.texts.empty()) throw core::UserError("nothing to tokenize. HINT: clipscale tokenize --vocab FILE \"a photo of a cat\"");
-  const auto tokenizer = data::load_vocabulary(o.vocab, data::SourceOptions{}, o.vocab == "builtin:synth" ? o.vocab_size : INT64_MAX, 20000);
+  if (o.texts.empty())
+    throw core::UserError("nothing to tokenize. HINT: clipscale tokenize --vocab FILE \"a photo of a cat\"");
+  const auto tokenizer = data::load_vocabulary(o.vocab, data::SourceOptions{},
+                                               o.vocab == "builtin:synth" ? o.vocab_size : INT64_MAX, 20000);
   for (const auto& text : o.texts) {
     std::vector<int64_t> ids;
     if (o.context_length > 0) {
@@ -76,7 +78,8 @@ void setup_tokenize(CLI::App& app) {
   sub->add_option("--context-length", options->context_length,
                   "pad/truncate to this length as the model sees it (0: [sot] ids [eot], no padding)");
   sub->add_flag("--pieces", options->pieces, "also print each BPE piece");
-  sub->add_option("--train", options->train_corpus, "train a vocabulary on this corpus (one caption per line, or builtin:synth)");
+  sub->add_option("--train", options->train_corpus,
+                  "train a vocabulary on this corpus (one caption per line, or builtin:synth)");
   sub->add_option("--vocab-size", options->vocab_size, "vocabulary size to train (ids = 512 + merges + 2)");
   sub->add_option("--out", options->out, "where --train writes the merges (.txt.gz or .txt)");
   sub->callback([options] { run_tokenize(*options); });

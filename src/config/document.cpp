@@ -54,10 +54,10 @@ std::string file_or_none(const std::string& path) { return path.empty() ? "(no c
 std::string example_value(const KeySpec& spec) {
   if (spec.default_value) {
     const Value& d = *spec.default_value;
-    const bool telling = !(std::holds_alternative<std::string>(d) && std::get<std::string>(d).empty()) &&
-                         !(std::holds_alternative<std::vector<std::string>>(d) &&
-                           std::get<std::vector<std::string>>(d).empty()) &&
-                         !(std::holds_alternative<ValueList>(d) && std::get<ValueList>(d).empty());
+    const bool telling =
+        !(std::holds_alternative<std::string>(d) && std::get<std::string>(d).empty()) &&
+        !(std::holds_alternative<std::vector<std::string>>(d) && std::get<std::vector<std::string>>(d).empty()) &&
+        !(std::holds_alternative<ValueList>(d) && std::get<ValueList>(d).empty());
     if (telling) return format_value(d);
   }
   switch (spec.type) {
@@ -98,9 +98,9 @@ std::vector<std::string> keys_under(const Schema& schema, std::string_view secti
   std::vector<std::string> out;
   for (const KeySpec& spec : schema.keys()) {
     const std::string_view key = spec.key;
-    if (section.empty() ? key.find('.') == std::string_view::npos
-                        : key.size() > section.size() && key.substr(0, section.size()) == section &&
-                              key[section.size()] == '.') {
+    if (section.empty()
+            ? key.find('.') == std::string_view::npos
+            : key.size() > section.size() && key.substr(0, section.size()) == section && key[section.size()] == '.') {
       out.push_back(spec.key);
     }
   }
@@ -304,8 +304,8 @@ struct FileValue {
   const toml::node* node;
   int line;
   int column;
-  int key_line;          // the line of the key itself
-  std::string table;     // the open table the key is in ("" for schema keys)
+  int key_line;       // the line of the key itself
+  std::string table;  // the open table the key is in ("" for schema keys)
 };
 
 // Flattens nested tables into dotted keys. A table is descended into unless it is itself a
@@ -321,8 +321,8 @@ void flatten(const toml::table& table, const std::string& prefix, const std::str
     const std::string key = prefix.empty() ? part : prefix + "." + part;
     const std::string in_table = prefix.empty() && schema.is_table(key) ? key : open_table;
     const toml::table* sub = node.as_table();
-    if (sub != nullptr && (!in_table.empty() || (schema.find(key) == nullptr &&
-                                                 (schema.is_section(key) || !sub->empty())))) {
+    if (sub != nullptr &&
+        (!in_table.empty() || (schema.find(key) == nullptr && (schema.is_section(key) || !sub->empty())))) {
       flatten(*sub, key, in_table, schema, out);
       continue;
     }
@@ -405,8 +405,8 @@ Document Document::load(const Schema& schema, const std::string& path, const std
     problems.push_back({at.phase, at.line, at.column, problems.size(), std::move(text)});
   };
   std::map<std::string, Position, std::less<>> positions;  // of each value set so far
-  std::set<std::string, std::less<>> mistyped;              // not also reported as missing
-  bool file_unusable = false;                                // then nothing is reported missing
+  std::set<std::string, std::less<>> mistyped;             // not also reported as missing
+  bool file_unusable = false;                              // then nothing is reported missing
 
   // 1. The file: every value with its line; unknown keys and wrong types are reported here.
   if (!path.empty()) {
@@ -533,10 +533,10 @@ Document Document::load(const Schema& schema, const std::string& path, const std
       // data.source=synth:shapes and data.source="synth:shapes" mean the same.
       value = node != nullptr && node->is_string() ? Value{node->as_string()->get()} : Value{raw};
     } else if (node == nullptr) {
-      report(at, with_hint(where + ": " + key + " = " + raw + " is not " +
-                               (spec->type == ValueType::kInt ? "an " : "a ") + std::string(type_name(spec->type)) +
-                               ".",
-                           write_hint(*spec, /*as_override=*/true)));
+      report(at,
+             with_hint(where + ": " + key + " = " + raw + " is not " + (spec->type == ValueType::kInt ? "an " : "a ") +
+                           std::string(type_name(spec->type)) + ".",
+                       write_hint(*spec, /*as_override=*/true)));
       continue;
     } else if (!(value = convert(*node, spec->type, spec->element_type))) {
       report(at, type_error_line(where, *spec, render_node(*node), node_type_name(*node), /*as_override=*/true));
@@ -556,8 +556,8 @@ Document Document::load(const Schema& schema, const std::string& path, const std
         continue;
       }
       if (mistyped.count(spec.key) == 0 && !file_unusable) {
-        report({kMissingPhase, 0, 0}, with_hint(file_or_none(path) + ": missing required key '" + spec.key + "'.",
-                                                spec.doc));
+        report({kMissingPhase, 0, 0},
+               with_hint(file_or_none(path) + ": missing required key '" + spec.key + "'.", spec.doc));
       }
       if (lenient != nullptr) doc.entries_.emplace(spec.key, Entry{zero_value(spec.type), Source::from_default(), {}});
       continue;
@@ -575,7 +575,8 @@ Document Document::load(const Schema& schema, const std::string& path, const std
   if (lenient != nullptr) {
     // Keys that kept no usable value (a type error) read as zero values.
     for (const KeySpec& spec : schema.keys())
-      if (doc.entries_.count(spec.key) == 0) doc.entries_.emplace(spec.key, Entry{zero_value(spec.type), Source::from_default(), {}});
+      if (doc.entries_.count(spec.key) == 0)
+        doc.entries_.emplace(spec.key, Entry{zero_value(spec.type), Source::from_default(), {}});
     for (FoundProblem& p : problems) lenient->push_back({p.phase == kFilePhase ? p.line : 0, std::move(p.text)});
     return doc;
   }
@@ -632,7 +633,8 @@ const Source& Document::source(std::string_view key) const { return entry(key).s
 
 Source Document::item_source(std::string_view key, size_t index) const {
   const Entry& e = entry(key);
-  if (index < e.item_lines.size() && e.item_lines[index] > 0) return Source::from_file(e.source.file, e.item_lines[index]);
+  if (index < e.item_lines.size() && e.item_lines[index] > 0)
+    return Source::from_file(e.source.file, e.item_lines[index]);
   return e.source;
 }
 
@@ -655,8 +657,8 @@ void Document::set(std::string_view key, Value value, Source source) {
                                           source.kind == Source::Kind::kOverride));
   }
   if (!spec->satisfied_by(value)) {
-    throw core::UserError(rule_line(at, spec->key, value, source.kind == Source::Kind::kDefault, spec->rule(),
-                                    rule_hint(*spec, value)));
+    throw core::UserError(
+        rule_line(at, spec->key, value, source.kind == Source::Kind::kDefault, spec->rule(), rule_hint(*spec, value)));
   }
   entries_.insert_or_assign(spec->key, Entry{std::move(value), std::move(source), {}});
 }

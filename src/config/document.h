@@ -11,7 +11,8 @@
 // file) becomes one line of one core::UserError, in the house shape:
 //   experiments/tiny.toml:3: optim.lr = -0.1 violates optim.lr > 0. HINT: peak learning rate after warm-up.
 //   experiments/tiny.toml:4: unknown key 'optim.lrr'. HINT: did you mean 'optim.lr'?
-//   experiments/tiny.toml:5: optim.wd = "high" has type string, expected float. HINT: write a float, e.g. optim.wd = 0.1.
+//   experiments/tiny.toml:5: optim.wd = "high" has type string, expected float. HINT: write a float, e.g. optim.wd =
+//   0.1.
 //   --set optim.lr=abc: optim.lr = abc is not a float. HINT: write a float, e.g. --set optim.lr=0.001.
 //   experiments/tiny.toml: missing required key 'model.config'. HINT: OpenCLIP model JSON.
 #pragma once
@@ -38,9 +39,9 @@ struct Problem {
 
 /// A key of an open table (Schema::add_table) as the file wrote it.
 struct TableEntry {
-  std::string key;  ///< below the table: "model.config" of [axes] model.config = [...]
-  Value value;      ///< with the natural type of the TOML value (see ValueType)
-  Source source;    ///< the key's line
+  std::string key;              ///< below the table: "model.config" of [axes] model.config = [...]
+  Value value;                  ///< with the natural type of the TOML value (see ValueType)
+  Source source;                ///< the key's line
   std::vector<int> item_lines;  ///< for a list, the line of each item
 };
 
@@ -68,10 +69,9 @@ class Document {
   ///
   /// With `problems`, nothing is thrown: the problems are appended in the order they would be
   /// reported, and a key without a usable value holds its default, or the zero value of its type
-  /// (false, 0, "", []) when it has none, so that a caller that reports more problems of its own (a sweep file's axes) can read
-  /// every key and report everything at once.
-  static Document load(const Schema& schema, const std::string& path,
-                       const std::vector<std::string>& overrides = {},
+  /// (false, 0, "", []) when it has none, so that a caller that reports more problems of its own (a sweep file's axes)
+  /// can read every key and report everything at once.
+  static Document load(const Schema& schema, const std::string& path, const std::vector<std::string>& overrides = {},
                        const std::vector<std::string>& foreign_sections = {}, std::vector<Problem>* problems = nullptr);
 
   /// Typed reads. Reading a key that is not in the schema, or with the wrong type, is a
@@ -109,7 +109,8 @@ class Document {
 
   /// One error line in the house shape for a rule checked outside the schema (cross-key rules
   /// checked by the caller), located at where `key`'s value came from:
-  ///   experiments/tiny.toml:14: train.global_batch_size = 4000 violates global_batch_size % (world_size × micro_batch_size) == 0 (world_size 16, micro_batch_size 48). HINT: use 3840 or 4608.
+  ///   experiments/tiny.toml:14: train.global_batch_size = 4000 violates global_batch_size % (world_size ×
+  ///   micro_batch_size) == 0 (world_size 16, micro_batch_size 48). HINT: use 3840 or 4608.
   /// A default value is located at the config file and marked "(default)"; a value from --set
   /// at "--set key=value". `hint` gets a final period when it lacks one; "" leaves out the HINT.
   /// Collect these lines and throw core::UserError with them joined by '\n'.

@@ -20,9 +20,7 @@ std::string format_bound(double bound) {
   return std::string(buffer, result.ptr);
 }
 
-std::string format_options(const std::vector<std::string>& options) {
-  return format_value(Value{options});
-}
+std::string format_options(const std::vector<std::string>& options) { return format_value(Value{options}); }
 
 bool is_bare_key_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -75,13 +73,14 @@ std::string KeySpec::rule() const {
     return (type == ValueType::kStringList || type == ValueType::kList ? "each " + key + " item" : key) + " in " +
            format_options(one_of);
   }
-  if (type == ValueType::kList && element_type) return "each " + key + " item is a " + std::string(type_name(*element_type));
+  if (type == ValueType::kList && element_type)
+    return "each " + key + " item is a " + std::string(type_name(*element_type));
   return "";
 }
 
 bool KeySpec::satisfied_by(const Value& value) const {
-  CLIPSCALE_CHECK(type_of(value) == type) << key << " holds a " << type_name(type_of(value)) << ", expected "
-                                          << type_name(type);
+  CLIPSCALE_CHECK(type_of(value) == type)
+      << key << " holds a " << type_name(type_of(value)) << ", expected " << type_name(type);
   switch (type) {
     case ValueType::kInt: return in_bounds(*this, static_cast<double>(std::get<int64_t>(value)));
     case ValueType::kFloat: return in_bounds(*this, std::get<double>(value));
@@ -116,7 +115,8 @@ Schema& Schema::add(KeySpec spec) {
   }
   CLIPSCALE_CHECK(!spec.doc.empty()) << "schema key '" << key << "' needs a doc line (it is the error HINT)";
   const bool numeric = spec.type == ValueType::kInt || spec.type == ValueType::kFloat || spec.type == ValueType::kList;
-  const bool textual = spec.type == ValueType::kString || spec.type == ValueType::kStringList || spec.type == ValueType::kList;
+  const bool textual =
+      spec.type == ValueType::kString || spec.type == ValueType::kStringList || spec.type == ValueType::kList;
   CLIPSCALE_CHECK(!is_table(key.substr(0, key.find('.')))) << "schema key '" << key << "' lies inside an open table";
   CLIPSCALE_CHECK(spec.type == ValueType::kList || !spec.element_type)
       << "schema key '" << key << "': element_type needs a list type";
@@ -137,8 +137,7 @@ Schema& Schema::add(KeySpec spec) {
         << "schema key '" << key << "': default is a " << type_name(type_of(*spec.default_value)) << ", expected "
         << type_name(spec.type);
     CLIPSCALE_CHECK(spec.satisfied_by(*spec.default_value))
-        << "schema key '" << key << "': default " << format_value(*spec.default_value) << " breaks "
-        << spec.rule();
+        << "schema key '" << key << "': default " << format_value(*spec.default_value) << " breaks " << spec.rule();
   }
 
   for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', dot + 1)) {
@@ -194,8 +193,8 @@ Schema& Schema::add_string(std::string key, std::optional<std::string> default_v
   return add(std::move(spec));
 }
 
-Schema& Schema::add_string_list(std::string key, std::optional<std::vector<std::string>> default_value,
-                                std::string doc, std::vector<std::string> one_of) {
+Schema& Schema::add_string_list(std::string key, std::optional<std::vector<std::string>> default_value, std::string doc,
+                                std::vector<std::string> one_of) {
   KeySpec spec;
   spec.key = std::move(key);
   spec.type = ValueType::kStringList;

@@ -67,8 +67,8 @@ class Schema {
                     bool min_exclusive = false);
   Schema& add_string(std::string key, std::optional<std::string> default_value, std::string doc,
                      std::vector<std::string> one_of = {});
-  Schema& add_string_list(std::string key, std::optional<std::vector<std::string>> default_value,
-                          std::string doc, std::vector<std::string> one_of = {});
+  Schema& add_string_list(std::string key, std::optional<std::vector<std::string>> default_value, std::string doc,
+                          std::vector<std::string> one_of = {});
   /// A list of `element_type` items (kBool, kInt, kFloat or kString), e.g. [1e15, 1e16].
   Schema& add_list(std::string key, ValueType element_type, std::optional<ValueList> default_value, std::string doc,
                    std::optional<double> min = std::nullopt, std::optional<double> max = std::nullopt);

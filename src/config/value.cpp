@@ -46,8 +46,8 @@ std::string format_float(double value) {
   } else if (digits.size() <= static_cast<size_t>(exponent) + 1) {
     text += digits + std::string(static_cast<size_t>(exponent) + 1 - digits.size(), '0') + ".0";  // 1.0, not 1
   } else {
-    text += digits.substr(0, static_cast<size_t>(exponent) + 1) + "." +
-            digits.substr(static_cast<size_t>(exponent) + 1);
+    text +=
+        digits.substr(0, static_cast<size_t>(exponent) + 1) + "." + digits.substr(static_cast<size_t>(exponent) + 1);
   }
   return text;
 }

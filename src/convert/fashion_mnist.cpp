@@ -8,11 +8,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "convert/shard_writer.h"
 #include "core/error.h"
-#include "spec/eval_task_spec.h"
 #include "data/image_codec.h"
 #include "data/image_transform.h"
-#include "convert/shard_writer.h"
+#include "spec/eval_task_spec.h"
 
 namespace clipscale::convert {
 namespace {
@@ -23,8 +23,9 @@ constexpr uint32_t kLabelsMagic = 0x00000801;  // IDX: unsigned bytes, 1 dimensi
 std::string read_gzip(const std::string& path) {
   std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"), gzclose);
   if (file == nullptr)
-    throw core::UserError(path + " cannot be opened. HINT: apt-get install dataset-fashion-mnist, or pass "
-                                 "--package-dir with the four *-ubyte.gz files.");
+    throw core::UserError(path +
+                          " cannot be opened. HINT: apt-get install dataset-fashion-mnist, or pass "
+                          "--package-dir with the four *-ubyte.gz files.");
   std::string out;
   char buffer[1 << 16];
   int n = 0;
@@ -39,7 +40,8 @@ uint32_t big_endian(const std::string& bytes, size_t at) {
 }
 
 [[noreturn]] void malformed(const std::string& path, const std::string& what) {
-  throw core::UserError(path + ": " + what + ", not an IDX file of Fashion-MNIST. HINT: reinstall dataset-fashion-mnist.");
+  throw core::UserError(path + ": " + what +
+                        ", not an IDX file of Fashion-MNIST. HINT: reinstall dataset-fashion-mnist.");
 }
 
 }  // namespace
@@ -60,18 +62,23 @@ FashionMnistSummary convert_fashion_mnist(const FashionMnistOptions& options) {
   if (options.split != "test" && options.split != "train")
     throw core::UserError("--split " + options.split + " violates split in {test, train}. HINT: the task uses test.");
   if (options.image_size < 28 || options.image_size > 1024)
-    throw core::UserError("--size " + std::to_string(options.image_size) +
-                          " violates 28 <= size <= 1024. HINT: use the model's image size (32 for the built-in family).");
+    throw core::UserError(
+        "--size " + std::to_string(options.image_size) +
+        " violates 28 <= size <= 1024. HINT: use the model's image size (32 for the built-in family).");
   const std::string stem = options.split == "test" ? "t10k" : "train";
-  const std::string images_path = (std::filesystem::path(options.package_dir) / (stem + "-images-idx3-ubyte.gz")).string();
-  const std::string labels_path = (std::filesystem::path(options.package_dir) / (stem + "-labels-idx1-ubyte.gz")).string();
+  const std::string images_path =
+      (std::filesystem::path(options.package_dir) / (stem + "-images-idx3-ubyte.gz")).string();
+  const std::string labels_path =
+      (std::filesystem::path(options.package_dir) / (stem + "-labels-idx1-ubyte.gz")).string();
   const std::string images = read_gzip(images_path);
   const std::string labels = read_gzip(labels_path);
   if (images.size() < 16 || big_endian(images, 0) != kImagesMagic) malformed(images_path, "no image IDX header");
   if (labels.size() < 8 || big_endian(labels, 0) != kLabelsMagic) malformed(labels_path, "no label IDX header");
   const uint32_t count = big_endian(images, 4), rows = big_endian(images, 8), cols = big_endian(images, 12);
-  if (big_endian(labels, 4) != count || labels.size() != 8 + size_t{count}) malformed(labels_path, "a label count unlike the images'");
-  if (rows != 28 || cols != 28 || images.size() != 16 + size_t{count} * rows * cols) malformed(images_path, "a size other than N x 28 x 28");
+  if (big_endian(labels, 4) != count || labels.size() != 8 + size_t{count})
+    malformed(labels_path, "a label count unlike the images'");
+  if (rows != 28 || cols != 28 || images.size() != 16 + size_t{count} * rows * cols)
+    malformed(images_path, "a size other than N x 28 x 28");
 
   FashionMnistSummary summary;
   const std::filesystem::path out_dir = std::filesystem::absolute(options.out_dir).lexically_normal();
@@ -86,12 +93,14 @@ FashionMnistSummary convert_fashion_mnist(const FashionMnistOptions& options) {
     grey.height = grey.full_height = rows;
     grey.pixels.resize(size_t{rows} * cols * 3);
     for (size_t p = 0; p < size_t{rows} * cols; ++p)
-      for (size_t c = 0; c < 3; ++c) grey.pixels[p * 3 + c] = static_cast<uint8_t>(images[16 + size_t{i} * rows * cols + p]);
+      for (size_t c = 0; c < 3; ++c)
+        grey.pixels[p * 3 + c] = static_cast<uint8_t>(images[16 + size_t{i} * rows * cols + p]);
     const std::vector<uint8_t> rgb = data::resize_image(grey, options.image_size, options.image_size);
     const std::string key = fmt::format("{:06d}", i);
     writer.add(key + ".png", data::encode_png(rgb.data(), options.image_size, options.image_size));
     writer.add(key + ".txt", classes[label]);
-    writer.add(key + ".json", nlohmann::json{{"label", classes[label]}, {"label_index", label}, {"split", options.split}}.dump());
+    writer.add(key + ".json",
+               nlohmann::json{{"label", classes[label]}, {"label_index", label}, {"split", options.split}}.dump());
   }
   writer.close();
   summary.samples = count;
@@ -103,7 +112,8 @@ FashionMnistSummary convert_fashion_mnist(const FashionMnistOptions& options) {
   spec.classes = classes;
   spec.templates = fashion_mnist_templates();
   summary.task_file = (out_dir / "fashion_mnist.toml").string();
-  std::ofstream(summary.task_file) << spec::eval_task_toml(spec, "Written by `clipscale data fashion-mnist` (src/convert/fashion_mnist.h).");
+  std::ofstream(summary.task_file) << spec::eval_task_toml(
+      spec, "Written by `clipscale data fashion-mnist` (src/convert/fashion_mnist.h).");
   return summary;
 }
 

@@ -14,15 +14,15 @@
 #include <set>
 #include <tuple>
 
+#include "convert/shard_writer.h"
+#include "convert/svg_render.h"
 #include "core/env.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/timer.h"
-#include "spec/eval_task_spec.h"
 #include "data/image_codec.h"
 #include "data/ordered_parallel.h"
-#include "convert/shard_writer.h"
-#include "convert/svg_render.h"
+#include "spec/eval_task_spec.h"
 
 namespace clipscale::convert {
 namespace {
@@ -83,7 +83,8 @@ void merge_props(const Json& props, IconData& data) {
 }
 
 IconData resolve_icon(const Json& set, const std::string& name, int depth = 0) {
-  if (depth > 16) throw core::UserError("icon " + name + ": alias chain longer than 16 (a loop?). HINT: skip the icon.");
+  if (depth > 16)
+    throw core::UserError("icon " + name + ": alias chain longer than 16 (a loop?). HINT: skip the icon.");
   IconData data;
   data.left = number_or(set, "left", 0);
   data.top = number_or(set, "top", 0);
@@ -226,12 +227,14 @@ std::string read_package(const std::string& path, OnSet on_set) {
   int r = ARCHIVE_OK;
   while ((r = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
     const std::string name = archive_entry_pathname(entry);
-    const bool is_set = name.rfind("package/json/", 0) == 0 && name.size() > 18 && name.compare(name.size() - 5, 5, ".json") == 0;
+    const bool is_set =
+        name.rfind("package/json/", 0) == 0 && name.size() > 18 && name.compare(name.size() - 5, 5, ".json") == 0;
     if (!is_set && name != "package/package.json") continue;
     constexpr int64_t kMaxMemberBytes = int64_t{1} << 30;  // the largest set, fluent-emoji, is 104 MB
     if (archive_entry_size(entry) < 0 || archive_entry_size(entry) > kMaxMemberBytes)
       throw core::UserError("--package " + path + ": member " + name + " claims " +
-                            std::to_string(archive_entry_size(entry)) + " bytes, over the 1 GiB limit. "
+                            std::to_string(archive_entry_size(entry)) +
+                            " bytes, over the 1 GiB limit. "
                             "HINT: pass the .tgz of `npm pack @iconify/json`.");
     std::string bytes(static_cast<size_t>(archive_entry_size(entry)), '\0');
     if (archive_read_data(a.get(), bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size()))
@@ -271,7 +274,8 @@ void write_eval_task(const std::string& out_dir, const std::string& task, const 
   spec.description = description;
   spec.source = "shards:" + shard;
   spec.templates = templates;
-  std::ofstream(eval_dir / (task + ".toml")) << spec::eval_task_toml(spec, "Written by `clipscale data iconify` (src/convert/iconify.h).");
+  std::ofstream(eval_dir / (task + ".toml"))
+      << spec::eval_task_toml(spec, "Written by `clipscale data iconify` (src/convert/iconify.h).");
 }
 
 /// Up to `per_class` icons per label, chosen by a fixed hash of set and name.
@@ -313,7 +317,8 @@ void write_eval_tasks(const IconifyOptions& options, const std::vector<HeldIcon>
   for (const auto& icon : held)
     if (emoji_sets.count(icon.set) && groups.count(icon.category)) by_group[icon.category].push_back(&icon);
   write(kEmojiTask, "zeroshot", "Zero-shot classification of the 9 Unicode emoji groups on held-out emoji sets",
-        {"{} emoji", "an emoji of {}", "{} icon", "a {} icon"}, pick_per_class(by_group, options.emoji_images_per_class));
+        {"{} emoji", "an emoji of {}", "{} icon", "a {} icon"},
+        pick_per_class(by_group, options.emoji_images_per_class));
 
   // Concepts of the held-out icon sets, ranked by how many sets draw them, then how many icons.
   std::map<std::string, std::vector<const HeldIcon*>> by_concept;
@@ -329,10 +334,12 @@ void write_eval_tasks(const IconifyOptions& options, const std::vector<HeldIcon>
   std::vector<std::string> ranked;
   for (const auto& [concept_name, icons] : by_concept) ranked.push_back(concept_name);
   std::sort(ranked.begin(), ranked.end(), [&](const std::string& a, const std::string& b) {
-    return std::make_tuple(-static_cast<int64_t>(concept_sets[a].size()), -static_cast<int64_t>(by_concept[a].size()), a) <
-           std::make_tuple(-static_cast<int64_t>(concept_sets[b].size()), -static_cast<int64_t>(by_concept[b].size()), b);
+    return std::make_tuple(-static_cast<int64_t>(concept_sets[a].size()), -static_cast<int64_t>(by_concept[a].size()),
+                           a) < std::make_tuple(-static_cast<int64_t>(concept_sets[b].size()),
+                                                -static_cast<int64_t>(by_concept[b].size()), b);
   });
-  if (static_cast<int64_t>(ranked.size()) > options.concept_classes) ranked.resize(static_cast<size_t>(options.concept_classes));
+  if (static_cast<int64_t>(ranked.size()) > options.concept_classes)
+    ranked.resize(static_cast<size_t>(options.concept_classes));
   std::map<std::string, std::vector<const HeldIcon*>> top;
   for (const auto& concept_name : ranked) {
     std::string label = concept_name;
@@ -349,7 +356,9 @@ void write_eval_tasks(const IconifyOptions& options, const std::vector<HeldIcon>
 
 void check_options(const IconifyOptions& o) {
   const auto positive = [](const char* flag, int64_t v) {
-    if (v <= 0) throw core::UserError(std::string(flag) + " " + std::to_string(v) + " violates " + (flag + 2) + " > 0. HINT: see clipscale data iconify --help.");
+    if (v <= 0)
+      throw core::UserError(std::string(flag) + " " + std::to_string(v) + " violates " + (flag + 2) +
+                            " > 0. HINT: see clipscale data iconify --help.");
   };
   positive("--size", o.image_size);
   positive("--shard-size", o.shard_size);
@@ -357,7 +366,9 @@ void check_options(const IconifyOptions& o) {
   positive("--concept-classes", o.concept_classes);
   positive("--concept-per-class", o.concept_images_per_class);
   positive("--retrieval-pairs", o.retrieval_pairs);
-  if (o.image_size > 1024) throw core::UserError("--size " + std::to_string(o.image_size) + " violates size <= 1024. HINT: icons are small; 32 or 64 is typical.");
+  if (o.image_size > 1024)
+    throw core::UserError("--size " + std::to_string(o.image_size) +
+                          " violates size <= 1024. HINT: icons are small; 32 or 64 is typical.");
 }
 
 }  // namespace
@@ -373,7 +384,7 @@ const std::vector<std::string>& held_out_icon_sets() {
 }
 
 const std::vector<std::string>& emoji_groups() {
-  static const std::vector<std::string> kGroups = {"smileys emotion", "people body",  "animals nature",
+  static const std::vector<std::string> kGroups = {"smileys emotion", "people body",   "animals nature",
                                                    "food drink",      "travel places", "activities",
                                                    "objects",         "symbols",       "flags"};
   return kGroups;
@@ -402,9 +413,10 @@ std::string icon_caption(const std::string& name, const std::string& category, c
 }
 
 std::string icon_concept(const std::string& name) {
-  static const std::set<std::string> kStyleWords = {
-      "outline", "outlined", "filled", "fill",  "solid", "bold", "line",  "light", "thin", "duotone", "twotone", "regular",
-      "round",   "rounded",  "sharp",  "alt",   "duo",   "sm",   "md",    "lg",    "xs",   "xl",      "o"};
+  static const std::set<std::string> kStyleWords = {"outline", "outlined", "filled", "fill",    "solid",   "bold",
+                                                    "line",    "light",    "thin",   "duotone", "twotone", "regular",
+                                                    "round",   "rounded",  "sharp",  "alt",     "duo",     "sm",
+                                                    "md",      "lg",       "xs",     "xl",      "o"};
   std::vector<std::string> parts;
   size_t start = 0;
   while (start <= name.size()) {
@@ -415,7 +427,8 @@ std::string icon_concept(const std::string& name) {
   }
   while (parts.size() > 1) {
     const std::string& last = parts.back();
-    const bool number = !last.empty() && std::all_of(last.begin(), last.end(), [](unsigned char c) { return std::isdigit(c); });
+    const bool number =
+        !last.empty() && std::all_of(last.begin(), last.end(), [](unsigned char c) { return std::isdigit(c); });
     if (!number && kStyleWords.count(last) == 0) break;
     parts.pop_back();
   }
@@ -426,7 +439,8 @@ std::string icon_concept(const std::string& name) {
 
 std::string iconify_svg(const std::string& set_json, const std::string& name) {
   const Json set = Json::parse(set_json, nullptr, false);
-  if (set.is_discarded() || !set.is_object()) throw core::UserError("not an IconifyJSON set. HINT: pass a json/<set>.json.");
+  if (set.is_discarded() || !set.is_object())
+    throw core::UserError("not an IconifyJSON set. HINT: pass a json/<set>.json.");
   return svg_document(resolve_icon(set, name));
 }
 
@@ -441,7 +455,8 @@ IconifySummary convert_iconify(const IconifyOptions& options) {
   std::vector<HeldIcon> held;
   int64_t pool_sets = 0;
 
-  summary.package_version = read_package(options.package, [&](const std::string& file_prefix, const std::string& bytes) {
+  summary.package_version = read_package(options.package, [&](const std::string& file_prefix,
+                                                              const std::string& bytes) {
     const Json set = Json::parse(bytes, nullptr, false);
     if (set.is_discarded() || !set.is_object() || !set.contains("icons")) {
       spdlog::warn("package member json/{}.json is not an IconifyJSON set; skipped", file_prefix);
@@ -467,7 +482,8 @@ IconifySummary convert_iconify(const IconifyOptions& options) {
           summary.blank += result.blank ? 1 : 0;
           if (result.failed || result.blank) return;
           ++summary.rendered;
-          Json json = {{"set", prefix}, {"set_name", set_name}, {"icon", job.name}, {"license", spdx}, {"author", author_name}};
+          Json json = {
+              {"set", prefix}, {"set_name", set_name}, {"icon", job.name}, {"license", spdx}, {"author", author_name}};
           json["category"] = job.category.empty() ? Json(nullptr) : Json(job.category);
           json["alias_of"] = job.alias_of.empty() ? Json(nullptr) : Json(job.alias_of);
           const std::string caption = icon_caption(job.name, job.category, set_name);
@@ -484,8 +500,9 @@ IconifySummary convert_iconify(const IconifyOptions& options) {
                  summary.rendered, timer.seconds());
   });
   if (summary.sets == 0 || pool.samples() == 0)
-    throw core::UserError("--package " + options.package +
-                          " holds no IconifyJSON set outside the held-out ones. HINT: pass the .tgz of `npm pack @iconify/json`.");
+    throw core::UserError(
+        "--package " + options.package +
+        " holds no IconifyJSON set outside the held-out ones. HINT: pass the .tgz of `npm pack @iconify/json`.");
   summary.pool_samples = pool.samples();
   summary.pool_pattern = std::filesystem::absolute(pool.finish()).lexically_normal().string();
   write_eval_tasks(options, held, summary);

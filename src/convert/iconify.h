@@ -35,11 +35,11 @@ const std::vector<std::string>& held_out_icon_sets();
 const std::vector<std::string>& emoji_groups();
 
 struct IconifyOptions {
-  std::string package;          ///< the @iconify/json .tgz
+  std::string package;  ///< the @iconify/json .tgz
   std::string out_dir;
-  int64_t image_size = 32;      ///< rendered size (square)
-  int64_t shard_size = 10000;   ///< pool samples per shard
-  int64_t threads = 0;          ///< rendering threads; 0: every core
+  int64_t image_size = 32;        ///< rendered size (square)
+  int64_t shard_size = 10000;     ///< pool samples per shard
+  int64_t threads = 0;            ///< rendering threads; 0: every core
   int64_t max_icons_per_set = 0;  ///< 0: all; else the first N of each set (quick looks, tests)
   int64_t emoji_images_per_class = 200;
   int64_t concept_classes = 100;
@@ -52,11 +52,11 @@ struct IconifyOptions {
 struct IconifySummary {
   std::string package_version;
   int64_t sets = 0;
-  int64_t rendered = 0;     ///< icons rendered, pool and held-out sets together
-  int64_t failed = 0;       ///< librsvg could not parse or render
-  int64_t blank = 0;        ///< rendered to a blank image
+  int64_t rendered = 0;  ///< icons rendered, pool and held-out sets together
+  int64_t failed = 0;    ///< librsvg could not parse or render
+  int64_t blank = 0;     ///< rendered to a blank image
   int64_t pool_samples = 0;
-  std::string pool_pattern;  ///< the shard pattern of the pool (data.source = "shards:" + this)
+  std::string pool_pattern;                     ///< the shard pattern of the pool (data.source = "shards:" + this)
   std::map<std::string, int64_t> eval_samples;  ///< task → samples
   double seconds = 0;
 };

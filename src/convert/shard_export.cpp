@@ -4,24 +4,27 @@
 
 #include <nlohmann/json.hpp>
 
+#include "convert/shard_writer.h"
 #include "core/env.h"
 #include "core/error.h"
 #include "data/image_codec.h"
 #include "data/ordered_parallel.h"
-#include "convert/shard_writer.h"
 
 namespace clipscale::convert {
 
 std::string export_shards(const data::SampleSource& source, const ShardExportOptions& options) {
   if (options.samples <= 0)
-    throw core::UserError("--samples " + std::to_string(options.samples) + " violates samples > 0. HINT: e.g. --samples 10000");
+    throw core::UserError("--samples " + std::to_string(options.samples) +
+                          " violates samples > 0. HINT: e.g. --samples 10000");
   if (options.first >= source.size() || static_cast<uint64_t>(options.samples) > source.size() - options.first)
     throw core::UserError("--samples " + std::to_string(options.samples) + " violates samples <= pool size (" +
                           std::to_string(source.size()) + " in " + source.describe() + "). HINT: write fewer samples.");
   if (options.format != "png" && options.format != "jpg")
-    throw core::UserError("--format " + options.format + " violates format in {png, jpg}. HINT: png is lossless, jpg is what web crawls hold.");
+    throw core::UserError("--format " + options.format +
+                          " violates format in {png, jpg}. HINT: png is lossless, jpg is what web crawls hold.");
   if (options.jpeg_quality < 1 || options.jpeg_quality > 100)
-    throw core::UserError("--jpeg-quality " + std::to_string(options.jpeg_quality) + " violates 1 <= quality <= 100. HINT: 90");
+    throw core::UserError("--jpeg-quality " + std::to_string(options.jpeg_quality) +
+                          " violates 1 <= quality <= 100. HINT: 90");
   ShardWriter writer(options.out_dir, options.shard_size);
   const int64_t threads = options.threads > 0 ? options.threads : core::available_cores();
   data::for_each_ordered<ShardSample>(
@@ -31,7 +34,7 @@ std::string export_shards(const data::SampleSource& source, const ShardExportOpt
         const std::string image = options.format == "png"
                                       ? data::encode_png(example.pixels.data(), example.image_size, example.image_size)
                                       : data::encode_jpeg(example.pixels.data(), example.image_size, example.image_size,
-                                                    options.jpeg_quality);
+                                                          options.jpeg_quality);
         ShardSample sample;
         sample.key = fmt::format("{:09d}", example.id);
         sample.members = {{options.format, image},

@@ -11,12 +11,12 @@ namespace clipscale::convert {
 
 struct ShardExportOptions {
   std::string out_dir;
-  uint64_t first = 0;            ///< first pool index written
-  int64_t samples = 0;           ///< samples written: pool indices first, first + 1, ...
-  int64_t shard_size = 10000;    ///< samples per shard
-  std::string format = "png";    ///< "png" or "jpg"
+  uint64_t first = 0;          ///< first pool index written
+  int64_t samples = 0;         ///< samples written: pool indices first, first + 1, ...
+  int64_t shard_size = 10000;  ///< samples per shard
+  std::string format = "png";  ///< "png" or "jpg"
   int jpeg_quality = 90;
-  int64_t threads = 0;           ///< encoding threads; 0: every core
+  int64_t threads = 0;  ///< encoding threads; 0: every core
 };
 
 /// Writes source.get(i) for the options' range as "<out_dir>/{00000..}.tar": key = 9-digit pool

@@ -52,9 +52,10 @@ void TarWriter::add(const std::string& name, std::string_view bytes) {
   archive_entry_set_uid(entry.get(), 0);
   archive_entry_set_gid(entry.get(), 0);
   if (archive_write_header(archive_.get(), entry.get()) != ARCHIVE_OK ||
-      (!bytes.empty() && archive_write_data(archive_.get(), bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size())))
-    throw core::UserError("cannot write member " + name + " to " + tmp_path_ + ": " + archive_error_string(archive_.get()) +
-                          ". HINT: check free disk space.");
+      (!bytes.empty() &&
+       archive_write_data(archive_.get(), bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size())))
+    throw core::UserError("cannot write member " + name + " to " + tmp_path_ + ": " +
+                          archive_error_string(archive_.get()) + ". HINT: check free disk space.");
 }
 
 void TarWriter::close() {
@@ -64,7 +65,9 @@ void TarWriter::close() {
                           ". HINT: check free disk space.");
   std::error_code ec;
   std::filesystem::rename(tmp_path_, path_, ec);
-  if (ec) throw core::UserError("cannot rename " + tmp_path_ + " to " + path_ + ": " + ec.message() + ".  HINT: check permissions.");
+  if (ec)
+    throw core::UserError("cannot rename " + tmp_path_ + " to " + path_ + ": " + ec.message() +
+                          ".  HINT: check permissions.");
   closed_ = true;
 }
 

@@ -2,8 +2,8 @@
 
 #include <sched.h>
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "core/build_info.h"

@@ -59,9 +59,9 @@ class CheckFailure {
   } else                      \
     ::clipscale::core::detail::CheckFailure(__FILE__, __LINE__, #cond)
 
-#define CLIPSCALE_CHECK_OP_(a, b, op)                                                         \
-  if ((a)op(b)) {                                                                             \
-  } else                                                                                      \
+#define CLIPSCALE_CHECK_OP_(a, b, op)                                              \
+  if ((a)op(b)) {                                                                  \
+  } else                                                                           \
     ::clipscale::core::detail::CheckFailure(__FILE__, __LINE__, #a " " #op " " #b) \
         << "(" << (a) << " vs " << (b) << ") "
 

@@ -10,7 +10,7 @@ namespace {
 
 struct Armed {
   std::string name;
-  int64_t hit = 0;     ///< fire at this pass (1-based); 0: disarmed
+  int64_t hit = 0;  ///< fire at this pass (1-based); 0: disarmed
   int signal = SIGKILL;
   int64_t passes = 0;
 };

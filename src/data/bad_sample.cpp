@@ -38,7 +38,8 @@ std::string SkipCounts::summary() const {
   for (int i = 0; i < kNumSkipReasons; ++i) {
     const uint64_t c = counts[static_cast<size_t>(i)];
     if (c == 0) continue;
-    out += (out.empty() ? "" : ", ") + std::string(skip_reason_name(static_cast<SkipReason>(i))) + " " + std::to_string(c);
+    out +=
+        (out.empty() ? "" : ", ") + std::string(skip_reason_name(static_cast<SkipReason>(i))) + " " + std::to_string(c);
   }
   return out.empty() ? "none" : out;
 }

@@ -16,13 +16,13 @@
 namespace clipscale::data {
 
 enum class SkipReason : int {
-  kTruncated = 0,   ///< a shard ends early or its headers are damaged (one per shard)
-  kUnsafeName,      ///< a member name with a ".." component or an absolute path
-  kNoImage,         ///< a sample without a .jpg/.jpeg/.png member (e.g. a lone .exe or .md)
-  kNoCaption,       ///< a sample without a .txt member
-  kBadImage,        ///< an image member that does not decode as JPEG or PNG
-  kImageTooLarge,   ///< an image over kMaxImageSide per side or kMaxImagePixels (checked before decoding)
-  kBadCaption,      ///< an empty (after trimming) or non-UTF-8 caption, or one over kMaxCaptionBytes
+  kTruncated = 0,  ///< a shard ends early or its headers are damaged (one per shard)
+  kUnsafeName,     ///< a member name with a ".." component or an absolute path
+  kNoImage,        ///< a sample without a .jpg/.jpeg/.png member (e.g. a lone .exe or .md)
+  kNoCaption,      ///< a sample without a .txt member
+  kBadImage,       ///< an image member that does not decode as JPEG or PNG
+  kImageTooLarge,  ///< an image over kMaxImageSide per side or kMaxImagePixels (checked before decoding)
+  kBadCaption,     ///< an empty (after trimming) or non-UTF-8 caption, or one over kMaxCaptionBytes
 };
 inline constexpr int kNumSkipReasons = 7;
 

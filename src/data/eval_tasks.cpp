@@ -13,11 +13,11 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "data/image_tensor.h"
+#include "data/shard_source.h"
+#include "data/synth_shapes.h"
+#include "data/synth_tasks.h"
 #include "spec/shard_pattern.h"
 #include "spec/source_spec.h"
-#include "data/shard_source.h"
-#include "data/synth_tasks.h"
-#include "data/synth_shapes.h"
 
 namespace clipscale::data {
 namespace {
@@ -25,14 +25,15 @@ namespace {
 constexpr uint64_t kSelectionSeed = 0xe7a15e1ec7;
 
 /// Label of a sample for a zero-shot task, per its label key.
-std::string sample_label(const ShardSource& source, uint64_t index, const Example& example, const spec::EvalTaskSpec& task_spec) {
+std::string sample_label(const ShardSource& source, uint64_t index, const Example& example,
+                         const spec::EvalTaskSpec& task_spec) {
   if (task_spec.label == "txt") return example.caption;
   const std::string field = task_spec.label.substr(5);
   const std::string text = source.metadata(index);
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object() || !json.contains(field) || !json[field].is_string())
     throw BadSampleError(SkipReason::kBadCaption, source.location(index) + ": key.json has no string field \"" + field +
-                                                       "\" (the task's label). HINT: check the task's label key.");
+                                                      "\" (the task's label). HINT: check the task's label key.");
   return json[field].get<std::string>();
 }
 
@@ -63,17 +64,19 @@ EvalTask load_shard_task(const spec::EvalTaskSpec& task_spec, const EvalTaskOpti
   for (uint64_t index : order) {
     try {
       Example example = source.get(index);
-      texts.push_back(task_spec.kind == spec::EvalTaskKind::kZeroShot ? sample_label(source, index, example, task_spec) : example.caption);
+      texts.push_back(task_spec.kind == spec::EvalTaskKind::kZeroShot ? sample_label(source, index, example, task_spec)
+                                                                      : example.caption);
       pixels.push_back(std::move(example.pixels));
     } catch (const BadSampleError& e) {
       if (skipped.total() < 5) spdlog::warn("eval task {}: skipping a sample: {}", task_spec.name, e.what());
       skipped.add(e.reason());
     }
   }
-  if (skipped.total() > 0) spdlog::warn("eval task {}: {} samples skipped ({})", task_spec.name, skipped.total(), skipped.summary());
+  if (skipped.total() > 0)
+    spdlog::warn("eval task {}: {} samples skipped ({})", task_spec.name, skipped.total(), skipped.summary());
   if (pixels.empty())
-    throw core::UserError(task_spec.file + ": eval task " + task_spec.name + " has no usable sample in " + task_spec.source +
-                          ". HINT: re-create its data.");
+    throw core::UserError(task_spec.file + ": eval task " + task_spec.name + " has no usable sample in " +
+                          task_spec.source + ". HINT: re-create its data.");
   std::vector<const std::vector<uint8_t>*> views;
   for (const auto& p : pixels) views.push_back(&p);
 
@@ -102,7 +105,8 @@ EvalTask load_shard_task(const spec::EvalTaskSpec& task_spec, const EvalTaskOpti
   for (const auto& label : texts) {
     const auto it = class_index.find(label);
     if (it == class_index.end())
-      throw core::UserError(task_spec.file + ": classes does not contain \"" + label + "\", a label found in " + task_spec.source +
+      throw core::UserError(task_spec.file + ": classes does not contain \"" + label + "\", a label found in " +
+                            task_spec.source +
                             ". HINT: add it to classes, or remove classes to use the labels found in the data.");
     labels.push_back(it->second);
   }

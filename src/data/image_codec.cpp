@@ -42,7 +42,8 @@ void check_size(int64_t width, int64_t height, const char* format, const std::st
     throw BadSampleError(SkipReason::kImageTooLarge,
                          where + ": the image is " + std::to_string(width) + "x" + std::to_string(height) +
                              " pixels, over the limit of " + std::to_string(kMaxImageSide) + " per side and " +
-                             std::to_string(kMaxImagePixels) + " pixels (checked before decoding). "
+                             std::to_string(kMaxImagePixels) +
+                             " pixels (checked before decoding). "
                              "HINT: resize the pool's images (img2dataset --image_size) before training.");
 }
 
@@ -72,8 +73,8 @@ RgbImage decode_jpeg(std::string_view bytes, int64_t min_side, const std::string
   image.width = TJSCALED(width, chosen);
   image.height = TJSCALED(height, chosen);
   image.pixels.resize(static_cast<size_t>(image.width * image.height * 3));
-  if (tjDecompress2(tj, data, size, image.pixels.data(), static_cast<int>(image.width), 0, static_cast<int>(image.height),
-                    TJPF_RGB, 0) != 0 &&
+  if (tjDecompress2(tj, data, size, image.pixels.data(), static_cast<int>(image.width), 0,
+                    static_cast<int>(image.height), TJPF_RGB, 0) != 0 &&
       tjGetErrorCode(tj) != TJERR_WARNING)
     throw BadSampleError(SkipReason::kBadImage, where + ": the JPEG does not decode (" + tjGetErrorStr2(tj) +
                                                     "). HINT: the member is corrupt; re-encode or drop it.");
@@ -108,8 +109,8 @@ RgbImage decode_png(std::string_view bytes, const std::string& where) {
 
 ImageFormat sniff_image_format(std::string_view bytes) {
   static const unsigned char kPng[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
-  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xff && static_cast<unsigned char>(bytes[1]) == 0xd8 &&
-      static_cast<unsigned char>(bytes[2]) == 0xff)
+  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xff &&
+      static_cast<unsigned char>(bytes[1]) == 0xd8 && static_cast<unsigned char>(bytes[2]) == 0xff)
     return ImageFormat::kJpeg;
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0) return ImageFormat::kPng;
   return ImageFormat::kUnknown;

@@ -62,8 +62,10 @@ std::vector<uint8_t> resample(const RgbImage& image, const CropBox& box, int64_t
   CLIPSCALE_CHECK(out_w > 0 && out_h > 0 && image.width > 0 && image.height > 0);
   CLIPSCALE_CHECK_EQ(image.pixels.size(), static_cast<size_t>(image.width * image.height * 3));
   // The box is in the stored image's coordinates; the decode may be at a reduced scale.
-  const double sx = static_cast<double>(image.width) / static_cast<double>(image.full_width > 0 ? image.full_width : image.width);
-  const double sy = static_cast<double>(image.height) / static_cast<double>(image.full_height > 0 ? image.full_height : image.height);
+  const double sx =
+      static_cast<double>(image.width) / static_cast<double>(image.full_width > 0 ? image.full_width : image.width);
+  const double sy =
+      static_cast<double>(image.height) / static_cast<double>(image.full_height > 0 ? image.full_height : image.height);
   const Taps horizontal = compute_taps(box.x0 * sx, (box.x0 + box.width) * sx, image.width, out_w);
   const Taps vertical = compute_taps(box.y0 * sy, (box.y0 + box.height) * sy, image.height, out_h);
   // Horizontal pass over the rows the vertical taps read.
@@ -105,7 +107,8 @@ std::vector<uint8_t> resample(const RgbImage& image, const CropBox& box, int64_t
 
 }  // namespace
 
-CropBox random_resized_crop_box(int64_t width, int64_t height, core::Rng& rng, const RandomResizedCropOptions& options) {
+CropBox random_resized_crop_box(int64_t width, int64_t height, core::Rng& rng,
+                                const RandomResizedCropOptions& options) {
   CLIPSCALE_CHECK(width > 0 && height > 0);
   const double area = static_cast<double>(width * height);
   const double log_lo = std::log(options.ratio_min), log_hi = std::log(options.ratio_max);

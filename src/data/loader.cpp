@@ -57,9 +57,9 @@ Loader::Loader(std::shared_ptr<const SampleSource> source, std::shared_ptr<const
   std::string error;
   CLIPSCALE_CHECK(options_.is_valid(&error)) << error;
   if (options_.data_size > source_->size())
-    throw core::UserError("data.data_size = " + std::to_string(options_.data_size) + " violates data_size <= pool size (" +
-                          std::to_string(source_->size()) + " samples in " + source_->describe() +
-                          "). HINT: lower data.data_size or use a larger pool.");
+    throw core::UserError("data.data_size = " + std::to_string(options_.data_size) +
+                          " violates data_size <= pool size (" + std::to_string(source_->size()) + " samples in " +
+                          source_->describe() + "). HINT: lower data.data_size or use a larger pool.");
   CLIPSCALE_CHECK_EQ(start_sample % static_cast<uint64_t>(options_.global_batch_size), 0u)
       << "a loader starts on a global batch boundary";
   if (options_.prefetch_batches > 0) start_workers();
@@ -85,17 +85,19 @@ Example Loader::load(uint64_t k, SkipCounts& replaced) const {
     } catch (const BadSampleError& e) {
       if (attempt == 1) replaced.add(e.reason());  // counted once per scheduled sample, by its own problem
       const uint64_t logged = warnings_.fetch_add(1) + 1;
-      if (logged <= kMaxLoggedBadSamples) spdlog::warn("skipping a bad sample (replaced deterministically): {}", e.what());
+      if (logged <= kMaxLoggedBadSamples)
+        spdlog::warn("skipping a bad sample (replaced deterministically): {}", e.what());
       if (logged == kMaxLoggedBadSamples)
         spdlog::warn("further bad samples are replaced and counted (run file: eval/loader) but not logged");
       if (attempt >= kMaxReplacementAttempts) {
         const std::string last = e.what();
         throw core::UserError("data.source = " + source_->describe() + ": " + std::to_string(kMaxReplacementAttempts) +
-                              " bad samples in a row while replacing global sample " + std::to_string(k) + " (the last: " +
-                              last.substr(0, last.find(" HINT: ")) + "). HINT: most of the pool is unreadable; check the shards.");
+                              " bad samples in a row while replacing global sample " + std::to_string(k) +
+                              " (the last: " + last.substr(0, last.find(" HINT: ")) +
+                              "). HINT: most of the pool is unreadable; check the shards.");
       }
-      const uint64_t draw = core::hash_combine(core::hash_combine(core::hash_combine(options_.seed, kReplacementSalt), k),
-                                               static_cast<uint64_t>(attempt));
+      const uint64_t draw = core::hash_combine(
+          core::hash_combine(core::hash_combine(options_.seed, kReplacementSalt), k), static_cast<uint64_t>(attempt));
       index = subset_(draw % options_.data_size);
     }
   }

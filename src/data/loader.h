@@ -45,27 +45,27 @@ class BpeTokenizer;
 namespace clipscale::data {
 
 struct LoaderOptions {
-  uint64_t data_size = 0;          ///< D: unique samples used, <= pool size
-  uint64_t seed = 0;               ///< data seed (subset and epoch order)
-  int64_t global_batch_size = 256; ///< G
+  uint64_t data_size = 0;           ///< D: unique samples used, <= pool size
+  uint64_t seed = 0;                ///< data seed (subset and epoch order)
+  int64_t global_batch_size = 256;  ///< G
   int64_t rank = 0;
   int64_t world_size = 1;
   int64_t context_length = 77;
-  int64_t prefetch_batches = 2;    ///< batches decoded ahead; 0 decodes on the caller's thread
-  int64_t workers = 1;             ///< threads building batches when prefetch_batches > 0
+  int64_t prefetch_batches = 2;  ///< batches decoded ahead; 0 decodes on the caller's thread
+  int64_t workers = 1;           ///< threads building batches when prefetch_batches > 0
 
   int64_t local_batch_size() const { return global_batch_size / world_size; }
   bool is_valid(std::string* error) const;
 };
 
 struct Batch {
-  at::Tensor images;           ///< [B, 3, S, S] fp32, normalised
-  at::Tensor tokens;           ///< [B, context_length] int64
-  std::vector<uint64_t> ids;   ///< pool ids of the rows
-  int64_t noisy = 0;           ///< rows whose caption is known to be noise
-  uint64_t first_sample = 0;   ///< global sample index k of the batch's first row (of rank 0)
-  double wait_seconds = 0;     ///< time the caller waited for this batch
-  SkipCounts replaced;         ///< samples of this rank's slice that were bad and replaced, by reason
+  at::Tensor images;          ///< [B, 3, S, S] fp32, normalised
+  at::Tensor tokens;          ///< [B, context_length] int64
+  std::vector<uint64_t> ids;  ///< pool ids of the rows
+  int64_t noisy = 0;          ///< rows whose caption is known to be noise
+  uint64_t first_sample = 0;  ///< global sample index k of the batch's first row (of rank 0)
+  double wait_seconds = 0;    ///< time the caller waited for this batch
+  SkipCounts replaced;        ///< samples of this rank's slice that were bad and replaced, by reason
 };
 
 /// Tries for a usable substitute of one bad sample before the loader gives up (core::UserError).

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "spec/shard_pattern.h"
-#include "spec/source_spec.h"
 #include "data/shard_source.h"
 #include "data/synth_shapes.h"
+#include "spec/shard_pattern.h"
+#include "spec/source_spec.h"
 
 namespace clipscale::data {
 namespace {
@@ -57,9 +57,9 @@ std::unique_ptr<SampleSource> open_source(const SourceOptions& options) {
     synth.seed = options.seed;
     return std::make_unique<SynthSource>(synth, options.pool_size);
   }
-  throw core::UserError("data.source = \"" + options.spec + "\" is not a known source. HINT: " + spec::kSourceHint + ".");
+  throw core::UserError("data.source = \"" + options.spec + "\" is not a known source. HINT: " + spec::kSourceHint +
+                        ".");
 }
-
 
 SourceOptions source_options(const spec::RunConfig::Data& data, int64_t image_size) {
   SourceOptions options;

@@ -14,11 +14,11 @@ namespace clipscale::data {
 
 /// One decoded sample: square HWC uint8 RGB pixels and a caption.
 struct Example {
-  uint64_t id = 0;          ///< stable sample id within the pool
-  int64_t image_size = 0;   ///< pixels are image_size × image_size × 3
+  uint64_t id = 0;         ///< stable sample id within the pool
+  int64_t image_size = 0;  ///< pixels are image_size × image_size × 3
   std::vector<uint8_t> pixels;
   std::string caption;
-  bool noisy = false;       ///< known only for synthetic pools; false elsewhere
+  bool noisy = false;  ///< known only for synthetic pools; false elsewhere
 };
 
 /// Every method must be safe to call from several threads at once. A sample that cannot be used

@@ -80,8 +80,8 @@ ShardSource::ShardSource(ShardSourceOptions options) : options_(std::move(option
   CLIPSCALE_CHECK_LT(options_.shards.size(), size_t{UINT32_MAX});
   for (uint32_t s = 0; s < options_.shards.size() && samples_.size() < options_.max_samples; ++s) index_shard(s);
   if (warnings_ > kMaxOpenWarnings)
-    spdlog::warn("{}: {} more problems not shown; left out of the pool: {}", options_.pattern, warnings_ - kMaxOpenWarnings,
-                 excluded_.summary());
+    spdlog::warn("{}: {} more problems not shown; left out of the pool: {}", options_.pattern,
+                 warnings_ - kMaxOpenWarnings, excluded_.summary());
   if (samples_.empty())
     throw core::UserError("data.source = \"shards:" + options_.pattern + "\" holds no usable sample in " +
                           std::to_string(options_.shards.size()) + " shards (left out: " + excluded_.summary() +
@@ -134,10 +134,11 @@ void ShardSource::index_shard(uint32_t shard) {
     }
     i = end;
     if (unsafe) {
-      leave_out(SkipReason::kUnsafeName,
-                fmt::format("shard {}: sample \"{}\" is left out: a member name is an absolute path, has a '..' "
-                            "component or a control character ({}). HINT: rewrite the shard with relative member names.",
-                            path, key, found));
+      leave_out(
+          SkipReason::kUnsafeName,
+          fmt::format("shard {}: sample \"{}\" is left out: a member name is an absolute path, has a '..' "
+                      "component or a control character ({}). HINT: rewrite the shard with relative member names.",
+                      path, key, found));
     } else if (!has_image) {
       leave_out(SkipReason::kNoImage,
                 fmt::format("shard {}: sample \"{}\" is left out: it has no .jpg, .jpeg or .png member (found {}). "
@@ -166,7 +167,8 @@ std::string ShardSource::read_member(const Sample& sample, const Member& member,
   std::string bytes(member.size, '\0');
   size_t done = 0;
   while (done < member.size) {
-    const ssize_t r = ::pread(file.fd(), bytes.data() + done, member.size - done, static_cast<off_t>(member.offset + done));
+    const ssize_t r =
+        ::pread(file.fd(), bytes.data() + done, member.size - done, static_cast<off_t>(member.offset + done));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
     done += static_cast<size_t>(r);
@@ -200,7 +202,8 @@ Example ShardSource::decode(uint64_t index, bool augment, uint64_t augment_seed)
   example.id = index;
   example.image_size = options_.image_size;
   example.caption = read_caption(sample);
-  const std::string bytes = read_member(sample, sample.image, sample.image_ext, kMaxImageBytes, SkipReason::kImageTooLarge);
+  const std::string bytes =
+      read_member(sample, sample.image, sample.image_ext, kMaxImageBytes, SkipReason::kImageTooLarge);
   const std::string where = "shard " + options_.shards[sample.shard] + " member " + sample.key + "." + sample.image_ext;
   // A random crop keeps >= ~82% of the shorter side; decode JPEGs at a scale that still covers it.
   const int64_t size = options_.image_size;
@@ -218,7 +221,9 @@ Example ShardSource::decode(uint64_t index, bool augment, uint64_t augment_seed)
 
 Example ShardSource::get(uint64_t index) const { return decode(index, false, 0); }
 
-Example ShardSource::get_augmented(uint64_t index, uint64_t augment_seed) const { return decode(index, true, augment_seed); }
+Example ShardSource::get_augmented(uint64_t index, uint64_t augment_seed) const {
+  return decode(index, true, augment_seed);
+}
 
 std::string ShardSource::caption(uint64_t index) const {
   CLIPSCALE_CHECK_LT(index, samples_.size());

@@ -28,11 +28,11 @@ inline constexpr uint64_t kMaxImageBytes = uint64_t{64} << 20;
 inline constexpr uint64_t kMaxCaptionBytes = uint64_t{64} << 10;
 
 struct ShardSourceOptions {
-  std::vector<std::string> shards;  ///< shard paths, in pool order
-  std::string pattern;              ///< how they were named (for describe())
-  int64_t image_size = 32;          ///< square output images
+  std::vector<std::string> shards;    ///< shard paths, in pool order
+  std::string pattern;                ///< how they were named (for describe())
+  int64_t image_size = 32;            ///< square output images
   uint64_t max_samples = UINT64_MAX;  ///< keep only the first max_samples samples
-  bool write_index_cache = true;    ///< write <shard>.clipscale-idx beside each shard
+  bool write_index_cache = true;      ///< write <shard>.clipscale-idx beside each shard
 };
 
 class ShardSource final : public SampleSource {
@@ -67,7 +67,7 @@ class ShardSource final : public SampleSource {
     std::string key;
     std::string image_ext;  ///< "jpg", "jpeg" or "png"
     Member image, text;
-    Member json;            ///< size 0 when the sample has none
+    Member json;  ///< size 0 when the sample has none
   };
 
   void index_shard(uint32_t shard);

@@ -22,20 +22,29 @@ const std::array<Rgb, 8> kColorRgb = {{{220, 40, 40},
                                        {245, 140, 30},
                                        {245, 245, 245},
                                        {20, 20, 20}}};
-const std::array<Rgb, 5> kBackgroundRgb = {{{128, 128, 128}, {250, 250, 250}, {10, 10, 10}, {220, 200, 160}, {20, 30, 80}}};
+const std::array<Rgb, 5> kBackgroundRgb = {
+    {{128, 128, 128}, {250, 250, 250}, {10, 10, 10}, {220, 200, 160}, {20, 30, 80}}};
 const std::vector<std::string> kShapes = {"circle", "square", "triangle", "diamond", "cross", "ring"};
 const std::vector<std::string> kShapePlurals = {"circles", "squares", "triangles", "diamonds", "crosses", "rings"};
 const std::vector<std::string> kColors = {"red", "green", "blue", "yellow", "purple", "orange", "white", "black"};
 const std::vector<std::string> kBackgrounds = {"gray", "white", "black", "beige", "navy"};
 const std::vector<std::string> kCounts = {"one", "two", "three"};
-const std::vector<std::string> kGenericPhrases = {
-    "click here for more",   "free shipping on all orders", "stock photo",        "image not available",
-    "best price guaranteed", "new arrivals",                "view larger image",  "hd wallpaper free download",
-    "sold out",              "limited edition",             "thumbnail",          "untitled"};
-const std::vector<std::string> kNoiseWords = {"vintage", "summer",  "sale",    "logo",    "design",   "abstract", "art",
-                                              "holiday", "family",  "travel",  "wedding", "modern",   "pattern",  "texture",
-                                              "vector",  "banner",  "poster",  "cute",    "happy",    "office",   "garden",
-                                              "kitchen", "sunset",  "beach",   "party",   "city",     "music",    "coffee"};
+const std::vector<std::string> kGenericPhrases = {"click here for more",
+                                                  "free shipping on all orders",
+                                                  "stock photo",
+                                                  "image not available",
+                                                  "best price guaranteed",
+                                                  "new arrivals",
+                                                  "view larger image",
+                                                  "hd wallpaper free download",
+                                                  "sold out",
+                                                  "limited edition",
+                                                  "thumbnail",
+                                                  "untitled"};
+const std::vector<std::string> kNoiseWords = {"vintage", "summer", "sale",   "logo",    "design", "abstract", "art",
+                                              "holiday", "family", "travel", "wedding", "modern", "pattern",  "texture",
+                                              "vector",  "banner", "poster", "cute",    "happy",  "office",   "garden",
+                                              "kitchen", "sunset", "beach",  "party",   "city",   "music",    "coffee"};
 
 // Object radius as a fraction of the image side.
 constexpr double kSmallRadius = 0.21;
@@ -174,7 +183,8 @@ std::vector<uint8_t> SynthShapes::render(const Scene& scene, uint64_t id) const 
         }
       }
       uint8_t* out = &pixels[static_cast<size_t>((py * size + px) * 3)];
-      for (int ch = 0; ch < 3; ++ch) out[ch] = static_cast<uint8_t>(jitter(static_cast<int>(acc[ch] / (kSub * kSub) + 0.5), 6));
+      for (int ch = 0; ch < 3; ++ch)
+        out[ch] = static_cast<uint8_t>(jitter(static_cast<int>(acc[ch] / (kSub * kSub) + 0.5), 6));
     }
   }
   return pixels;
@@ -196,7 +206,9 @@ std::string SynthShapes::caption(const Scene& scene, uint64_t id) const {
       case 1: return with_article(color) + " " + shape + " on " + with_article(bg) + " background";
       case 2: return "a photo of " + with_article(size_word(o)) + " " + color + " " + shape + " " + where;
       case 3: return color + " " + shape + " on " + bg;
-      default: return with_article(size_word(o)) + " " + color + " " + shape + " " + where + " of " + with_article(bg) + " image";
+      default:
+        return with_article(size_word(o)) + " " + color + " " + shape + " " + where + " of " + with_article(bg) +
+               " image";
     }
   }
   const bool same_kind = std::all_of(objects.begin(), objects.end(), [&](const SceneObject& o) {
@@ -209,7 +221,8 @@ std::string SynthShapes::caption(const Scene& scene, uint64_t id) const {
     const std::string& shapes = kShapePlurals[o.shape];
     switch (rng.uniform_int(3)) {
       case 0: return count + " " + color + " " + shapes;
-      case 1: return count + " " + size_word(o) + " " + color + " " + shapes + " on " + with_article(bg) + " background";
+      case 1:
+        return count + " " + size_word(o) + " " + color + " " + shapes + " on " + with_article(bg) + " background";
       default: return "a photo of " + count + " " + color + " " + shapes;
     }
   }

@@ -16,14 +16,14 @@ namespace clipscale::data {
 inline constexpr uint64_t kEvalIdBase = uint64_t{1} << 62;
 
 struct SynthOptions {
-  int64_t image_size = 32;     ///< square images of image_size × image_size pixels
-  double noise_fraction = 0.2; ///< share of captions replaced by noise, in [0, 1]
-  uint64_t seed = 0;           ///< pool seed: a different seed is a different pool
+  int64_t image_size = 32;      ///< square images of image_size × image_size pixels
+  double noise_fraction = 0.2;  ///< share of captions replaced by noise, in [0, 1]
+  uint64_t seed = 0;            ///< pool seed: a different seed is a different pool
 };
 
 struct SceneObject {
-  int shape = 0;   ///< index into shape_names()
-  int color = 0;   ///< index into color_names()
+  int shape = 0;  ///< index into shape_names()
+  int color = 0;  ///< index into color_names()
   bool large = false;
   double x = 0.5;  ///< centre, in [0, 1] image coordinates
   double y = 0.5;

@@ -33,7 +33,8 @@ ShardStat stat_shard(const std::string& path) {
                           ". HINT: check data.source (and the environment variables it uses).");
   if (!S_ISREG(st.st_mode))
     throw core::UserError("shard " + path + " is not a regular file. HINT: data.source must name tar files.");
-  return {static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  return {static_cast<uint64_t>(st.st_size),
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
 /// Compressed shards cannot be read by offset; say so instead of "unrecognized archive format".
@@ -50,12 +51,16 @@ void refuse_compressed(const std::string& path) {
       if (magic[i++] != c) return false;
     return true;
   };
-  const char* kind = starts({0x1f, 0x8b}) ? "gzip" : starts({0x28, 0xb5, 0x2f, 0xfd}) ? "zstd"
-                   : starts({0xfd, '7', 'z', 'X', 'Z'}) ? "xz" : starts({'B', 'Z', 'h'}) ? "bzip2" : nullptr;
+  const char* kind = starts({0x1f, 0x8b})                 ? "gzip"
+                     : starts({0x28, 0xb5, 0x2f, 0xfd})   ? "zstd"
+                     : starts({0xfd, '7', 'z', 'X', 'Z'}) ? "xz"
+                     : starts({'B', 'Z', 'h'})            ? "bzip2"
+                                                          : nullptr;
   if (kind != nullptr)
-    throw core::UserError("shard " + path + " is " + kind +
-                          "-compressed; clipscale reads samples by offset and needs plain tar shards. "
-                          "HINT: decompress the shards (e.g. gunzip, zstd -d) and point data.source at the .tar files.");
+    throw core::UserError(
+        "shard " + path + " is " + kind +
+        "-compressed; clipscale reads samples by offset and needs plain tar shards. "
+        "HINT: decompress the shards (e.g. gunzip, zstd -d) and point data.source at the .tar files.");
 }
 
 std::string percent_encode(const std::string& s) {
@@ -98,8 +103,9 @@ bool percent_decode(const std::string& s, std::string* out) {
 bool write_replacing(const std::string& path, const std::string& text) {
   static std::atomic<uint64_t> counter{0};
   const std::filesystem::path target(path);
-  const std::filesystem::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." +
-                                                            std::to_string(::getpid()) + "." + std::to_string(counter++));
+  const std::filesystem::path tmp =
+      target.parent_path() /
+      ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return false;
@@ -165,7 +171,8 @@ TarIndex build_tar_index(const std::string& shard_path) {
     const int64_t size = archive_entry_size(entry);
     const char* name = archive_entry_pathname(entry);
     if (offset < 0 || size < 0 || name == nullptr) continue;
-    if (static_cast<uint64_t>(offset) > st.size || static_cast<uint64_t>(size) > st.size - static_cast<uint64_t>(offset)) {
+    if (static_cast<uint64_t>(offset) > st.size ||
+        static_cast<uint64_t>(size) > st.size - static_cast<uint64_t>(offset)) {
       index.truncated = true;
       index.problem = std::string("member ") + name + " ends past the end of the file";
       break;
@@ -180,8 +187,8 @@ std::string serialize_tar_index(const TarIndex& index) {
   out << "clipscale-tar-index " << kTarIndexSchemaVersion << "\n"
       << "shard_size " << index.shard_size << "\n"
       << "shard_mtime_ns " << index.shard_mtime_ns << "\n"
-      << "truncated " << (index.truncated ? 1 : 0) << " " << (index.problem.empty() ? "-" : percent_encode(index.problem))
-      << "\n"
+      << "truncated " << (index.truncated ? 1 : 0) << " "
+      << (index.problem.empty() ? "-" : percent_encode(index.problem)) << "\n"
       << "members " << index.members.size() << "\n";
   for (const auto& m : index.members) out << m.offset << " " << m.size << " " << percent_encode(m.name) << "\n";
   out << "end\n";

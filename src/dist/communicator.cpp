@@ -106,8 +106,8 @@ std::unique_ptr<Communicator> open_communicator(const std::string& backend) {
   if (chosen == "auto") chosen = env.is_distributed() ? "mpi" : "local";
   if (chosen == "local") {
     if (env.is_distributed())
-      throw core::UserError("dist.backend = \"local\" but this process is rank " + std::to_string(env.rank) +
-                            " of " + std::to_string(env.world_size) + " (started by " + env.launcher +
+      throw core::UserError("dist.backend = \"local\" but this process is rank " + std::to_string(env.rank) + " of " +
+                            std::to_string(env.world_size) + " (started by " + env.launcher +
                             "). HINT: use dist.backend = \"auto\" or \"mpi\", or start a single process.");
     return make_local_communicator();
   }
@@ -117,8 +117,8 @@ std::unique_ptr<Communicator> open_communicator(const std::string& backend) {
 #ifdef CLIPSCALE_WITH_NCCL
   if (chosen == "nccl") return detail::make_nccl_communicator();
 #endif
-  throw core::UserError("dist.backend = \"" + backend + "\" is not built into this binary (it has: " +
-                        available_backends() + "). HINT: " +
+  throw core::UserError("dist.backend = \"" + backend +
+                        "\" is not built into this binary (it has: " + available_backends() + "). HINT: " +
                         (chosen == "nccl" ? std::string("NCCL needs a CUDA LibTorch and NCCL at build time")
                                           : std::string("install libopenmpi-dev and rebuild")) +
                         ", or use dist.backend = \"auto\".");
@@ -143,8 +143,8 @@ void check_shape_fields(const std::vector<int64_t>& all_fields, const at::Tensor
     if (std::equal(mine.begin(), mine.end(), theirs)) continue;
     std::string shape;
     for (int64_t d = 0; d < theirs[1]; ++d) shape += (d > 0 ? ", " : "") + std::to_string(theirs[2 + d]);
-    throw core::Error("all_gather: rank " + std::to_string(rank) + " has " + c10::toString(tensor.scalar_type()) +
-                      " " + c10::str(tensor.sizes()) + " but rank " + std::to_string(r) + " has " +
+    throw core::Error("all_gather: rank " + std::to_string(rank) + " has " + c10::toString(tensor.scalar_type()) + " " +
+                      c10::str(tensor.sizes()) + " but rank " + std::to_string(r) + " has " +
                       c10::toString(static_cast<at::ScalarType>(theirs[0])) + " [" + shape +
                       "] (every rank must gather the same dtype and shape)");
   }
@@ -153,8 +153,7 @@ void check_shape_fields(const std::vector<int64_t>& all_fields, const at::Tensor
 }  // namespace detail
 
 std::string describe_rank(const Communicator& comm) {
-  return "rank " + std::to_string(comm.rank()) + "/" + std::to_string(comm.world_size()) + " on " +
-         core::host_name();
+  return "rank " + std::to_string(comm.rank()) + "/" + std::to_string(comm.world_size()) + " on " + core::host_name();
 }
 
 }  // namespace clipscale::dist

@@ -48,8 +48,8 @@ MPI_Datatype mpi_type(at::ScalarType dtype, bool for_reduction) {
 
 void check_cpu_contiguous(const at::Tensor& tensor, const char* what) {
   CLIPSCALE_CHECK(tensor.defined()) << what << " of an undefined tensor";
-  CLIPSCALE_CHECK(tensor.device().is_cpu()) << what << ": the MPI backend takes CPU tensors, got "
-                                            << tensor.device() << " (use dist.backend = \"nccl\" on GPUs)";
+  CLIPSCALE_CHECK(tensor.device().is_cpu()) << what << ": the MPI backend takes CPU tensors, got " << tensor.device()
+                                            << " (use dist.backend = \"nccl\" on GPUs)";
   CLIPSCALE_CHECK(tensor.is_contiguous()) << what << " needs a contiguous tensor";
 }
 
@@ -62,8 +62,9 @@ class MpiCommunicator final : public Communicator {
       int provided = 0;
       // Only the main thread calls MPI (loader threads never do).
       if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
-        throw core::UserError("MPI_Init_thread failed. HINT: start clipscale with mpirun, or srun --mpi=pmix under "
-                              "SLURM (srun --mpi=pmi2 or none do not work with Debian's OpenMPI).");
+        throw core::UserError(
+            "MPI_Init_thread failed. HINT: start clipscale with mpirun, or srun --mpi=pmix under "
+            "SLURM (srun --mpi=pmi2 or none do not work with Debian's OpenMPI).");
       owns_mpi_ = true;
     }
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -162,9 +163,9 @@ class MpiCommunicator final : public Communicator {
   void check_same_shape_everywhere(const at::Tensor& tensor) {
     const std::vector<int64_t> mine = shape_fields(tensor);
     std::vector<int64_t> all(mine.size() * static_cast<size_t>(world_size_));
-    check_mpi(MPI_Allgather(mine.data(), kShapeFields, MPI_INT64_T, all.data(), kShapeFields, MPI_INT64_T,
-                            MPI_COMM_WORLD),
-              "MPI_Allgather");
+    check_mpi(
+        MPI_Allgather(mine.data(), kShapeFields, MPI_INT64_T, all.data(), kShapeFields, MPI_INT64_T, MPI_COMM_WORLD),
+        "MPI_Allgather");
     check_shape_fields(all, tensor, rank_);
   }
 

@@ -27,9 +27,9 @@ std::string format_metrics(int64_t samples, const Metrics& metrics) {
   std::string line = "eval @ " + std::to_string(samples) + " samples";
   for (const auto& [task, values] : metrics) {
     if (values.count("image_to_text_r1") > 0) {
-      line += fmt::format(" | {} i2t R@1 {:.3f} R@5 {:.3f} t2i R@1 {:.3f} R@5 {:.3f}", task,
-                          values.at("image_to_text_r1"), values.at("image_to_text_r5"), values.at("text_to_image_r1"),
-                          values.at("text_to_image_r5"));
+      line +=
+          fmt::format(" | {} i2t R@1 {:.3f} R@5 {:.3f} t2i R@1 {:.3f} R@5 {:.3f}", task, values.at("image_to_text_r1"),
+                      values.at("image_to_text_r5"), values.at("text_to_image_r1"), values.at("text_to_image_r5"));
     } else if (values.count("top1") > 0) {
       line += fmt::format(" | {} top1 {:.3f} top5 {:.3f}", task, values.at("top1"), values.at("top5"));
     }

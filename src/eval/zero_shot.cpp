@@ -25,7 +25,7 @@ ZeroShotResult zero_shot_accuracy(const at::Tensor& image_features, const at::Te
   const int64_t n = image_features.size(0);
   const int64_t k = std::min<int64_t>(5, classifier.size(1));
   auto logits = 100.0 * torch::matmul(image_features.to(torch::kFloat32), classifier);  // [N, C]
-  auto top = std::get<1>(logits.topk(k, 1));                                          // [N, k]
+  auto top = std::get<1>(logits.topk(k, 1));                                            // [N, k]
   auto correct = top.eq(labels.view({-1, 1}));
   ZeroShotResult result;
   result.top1 = correct.select(1, 0).sum().item<double>() / static_cast<double>(n);
@@ -46,8 +46,9 @@ ZeroShotResult evaluate_zero_shot(model::ClipModelImpl& model, const text::BpeTo
       prompts.push_back(prompt);
     }
   }
-  auto text = embed_texts(model, tokenizer, prompts, precision, batch_size)
-                  .view({static_cast<int64_t>(task.class_names.size()), static_cast<int64_t>(task.templates.size()), -1});
+  auto text =
+      embed_texts(model, tokenizer, prompts, precision, batch_size)
+          .view({static_cast<int64_t>(task.class_names.size()), static_cast<int64_t>(task.templates.size()), -1});
   auto classifier = build_zero_shot_classifier(text);
   auto images = embed_images(model, task.images, precision, batch_size);
   return zero_shot_accuracy(images, classifier, task.labels);

@@ -40,7 +40,6 @@ ZeroShotResult zero_shot_accuracy(const at::Tensor& image_features, const at::Te
 
 /// Runs the model over a task (no gradient, in batches of `batch_size`, under `precision`).
 ZeroShotResult evaluate_zero_shot(model::ClipModelImpl& model, const text::BpeTokenizer& tokenizer,
-                                  const data::ZeroShotTask& task, model::Precision precision,
-                                  int64_t batch_size = 256);
+                                  const data::ZeroShotTask& task, model::Precision precision, int64_t batch_size = 256);
 
 }  // namespace clipscale::eval

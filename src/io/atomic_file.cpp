@@ -37,10 +37,10 @@ void create_parent_dirs(const fs::path& target) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    throw core::UserError(fmt::format(
-        "cannot create directory '{}' for '{}': {}. HINT: check that the path is writable and that "
-        "no component of it is an existing file.",
-        dir.string(), target.string(), ec.message()));
+    throw core::UserError(
+        fmt::format("cannot create directory '{}' for '{}': {}. HINT: check that the path is writable and that "
+                    "no component of it is an existing file.",
+                    dir.string(), target.string(), ec.message()));
   }
 }
 
@@ -57,14 +57,13 @@ void sync_dir(const fs::path& dir) {
 fs::path temp_path_for(const fs::path& target) {
   static std::atomic<uint64_t> counter{0};
   return parent_dir(target) /
-         fmt::format(".{}.tmp.{}.{}", target.filename().string(), static_cast<long>(::getpid()),
-                     counter.fetch_add(1));
+         fmt::format(".{}.tmp.{}.{}", target.filename().string(), static_cast<long>(::getpid()), counter.fetch_add(1));
 }
 
 [[noreturn]] void throw_write_error(const fs::path& target, const char* step, int err) {
-  throw core::UserError(fmt::format(
-      "cannot write '{}': {} failed: {}. HINT: check free disk space and write permission in '{}'.",
-      target.string(), step, errno_text(err), parent_dir(target).string()));
+  throw core::UserError(
+      fmt::format("cannot write '{}': {} failed: {}. HINT: check free disk space and write permission in '{}'.",
+                  target.string(), step, errno_text(err), parent_dir(target).string()));
 }
 
 bool write_all(int fd, std::string_view bytes) {
@@ -125,20 +124,20 @@ std::string read_file(const std::string& path) {
   const fs::file_status st = fs::status(path, ec);
   if (!fs::exists(st)) {
     std::error_code cwd_ec;
-    throw core::UserError(fmt::format(
-        "cannot read '{}': no such file. HINT: check the path; relative paths are resolved "
-        "against the working directory '{}'.",
-        path, fs::current_path(cwd_ec).string()));
+    throw core::UserError(
+        fmt::format("cannot read '{}': no such file. HINT: check the path; relative paths are resolved "
+                    "against the working directory '{}'.",
+                    path, fs::current_path(cwd_ec).string()));
   }
   if (fs::is_directory(st)) {
-    throw core::UserError(fmt::format(
-        "cannot read '{}': expected a file, found a directory. HINT: name a file inside it.", path));
+    throw core::UserError(
+        fmt::format("cannot read '{}': expected a file, found a directory. HINT: name a file inside it.", path));
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
-    throw core::UserError(fmt::format("cannot read '{}': {}. HINT: check the file's read permission.",
-                                      path, errno_text(err)));
+    throw core::UserError(
+        fmt::format("cannot read '{}': {}. HINT: check the file's read permission.", path, errno_text(err)));
   }
   std::string bytes;
   struct stat info {};
@@ -152,8 +151,7 @@ std::string read_file(const std::string& path) {
       const int err = errno;
       ::close(fd);
       throw core::UserError(fmt::format(
-          "cannot read '{}': {}. HINT: the file system reported an I/O error; check the disk.", path,
-          errno_text(err)));
+          "cannot read '{}': {}. HINT: the file system reported an I/O error; check the disk.", path, errno_text(err)));
     }
     bytes.append(buffer, static_cast<size_t>(n));
   }
@@ -174,28 +172,28 @@ void rename_dir_atomic(const std::string& tmp_dir, const std::string& final_dir)
   if (fs::exists(fs::symlink_status(old, ec))) {
     fs::remove_all(old, ec);
     if (ec) {
-      throw core::UserError(fmt::format(
-          "cannot replace '{}': removing the stale '{}' failed: {}. HINT: remove it by hand.",
-          target.string(), old.string(), ec.message()));
+      throw core::UserError(
+          fmt::format("cannot replace '{}': removing the stale '{}' failed: {}. HINT: remove it by hand.",
+                      target.string(), old.string(), ec.message()));
     }
   }
   bool moved_old_aside = false;
   if (fs::exists(fs::symlink_status(target, ec))) {
     if (::rename(target.c_str(), old.c_str()) != 0) {
       const int err = errno;
-      throw core::UserError(fmt::format(
-          "cannot replace '{}': renaming it to '{}' failed: {}. HINT: check write permission in '{}'.",
-          target.string(), old.string(), errno_text(err), parent_dir(target).string()));
+      throw core::UserError(
+          fmt::format("cannot replace '{}': renaming it to '{}' failed: {}. HINT: check write permission in '{}'.",
+                      target.string(), old.string(), errno_text(err), parent_dir(target).string()));
     }
     moved_old_aside = true;
   }
   if (::rename(tmp.c_str(), target.c_str()) != 0) {
     const int err = errno;
     if (moved_old_aside) ::rename(old.c_str(), target.c_str());  // put the previous version back
-    throw core::UserError(fmt::format(
-        "cannot rename '{}' to '{}': {}. HINT: both must be on the same file system; create the "
-        "temporary directory next to the final one.",
-        tmp.string(), target.string(), errno_text(err)));
+    throw core::UserError(
+        fmt::format("cannot rename '{}' to '{}': {}. HINT: both must be on the same file system; create the "
+                    "temporary directory next to the final one.",
+                    tmp.string(), target.string(), errno_text(err)));
   }
   sync_dir(parent_dir(target));
   // A failure here only leaves "<final_dir>.old" behind, which the next call removes.

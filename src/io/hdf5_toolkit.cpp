@@ -43,14 +43,10 @@ herr_t collect_attr_name(hid_t /*object*/, const char* name, const H5A_info_t* /
 
 const char* type_class_name(H5T_class_t type_class) {
   switch (type_class) {
-    case H5T_INTEGER:
-      return "an integer";
-    case H5T_FLOAT:
-      return "a float";
-    case H5T_STRING:
-      return "a string";
-    default:
-      return "a value of another HDF5 type";
+    case H5T_INTEGER: return "an integer";
+    case H5T_FLOAT: return "a float";
+    case H5T_STRING: return "a string";
+    default: return "a value of another HDF5 type";
   }
 }
 
@@ -346,14 +342,10 @@ double read_double(const Attr& a, const Site& site) { return read_number<double>
 
 AttrValue read_value(const Attr& a, const Site& site) {
   switch (a.type_class) {
-    case H5T_FLOAT:
-      return read_double(a, site);
-    case H5T_INTEGER:
-      return read_int64(a, site);
-    case H5T_STRING:
-      return read_string(a, site);
-    default:
-      site.bad_member(a.member, "has an HDF5 type other than float, integer or string");
+    case H5T_FLOAT: return read_double(a, site);
+    case H5T_INTEGER: return read_int64(a, site);
+    case H5T_STRING: return read_string(a, site);
+    default: site.bad_member(a.member, "has an HDF5 type other than float, integer or string");
   }
 }
 

@@ -111,8 +111,8 @@ class Reader {
       fail_tensor(name, fmt::format("dtype {} with shape {} needs {} bytes, found data_offsets [{}, {}] "
                                     "spanning {} bytes",
                                     dtype, shape_text(entry.record.shape),
-                                    expected ? fmt::to_string(*expected) : std::string("too many"),
-                                    entry.begin, entry.end, entry.end - entry.begin));
+                                    expected ? fmt::to_string(*expected) : std::string("too many"), entry.begin,
+                                    entry.end, entry.end - entry.begin));
     }
     return entry;
   }
@@ -141,17 +141,13 @@ class Reader {
 size_t dtype_size(DType dtype) {
   switch (dtype) {
     case DType::kF64:
-    case DType::kI64:
-      return 8;
+    case DType::kI64: return 8;
     case DType::kF32:
-    case DType::kI32:
-      return 4;
+    case DType::kI32: return 4;
     case DType::kF16:
-    case DType::kBF16:
-      return 2;
+    case DType::kBF16: return 2;
     case DType::kU8:
-    case DType::kBool:
-      return 1;
+    case DType::kBool: return 1;
   }
   CLIPSCALE_CHECK(false) << "unknown DType " << static_cast<int>(dtype);
   return 0;
@@ -206,16 +202,15 @@ void write_safetensors(const std::string& path, const std::vector<TensorRecord>&
   for (const TensorRecord& t : tensors) {
     CLIPSCALE_CHECK(!t.name.empty()) << "writing '" << path << "': a tensor has an empty name";
     CLIPSCALE_CHECK(t.name != "__metadata__") << "writing '" << path << "': \"__metadata__\" is reserved";
-    CLIPSCALE_CHECK(names.insert(t.name).second) << "writing '" << path << "': duplicate tensor name '" << t.name << "'";
+    CLIPSCALE_CHECK(names.insert(t.name).second)
+        << "writing '" << path << "': duplicate tensor name '" << t.name << "'";
     const std::optional<uint64_t> bytes = byte_size(t.shape, t.dtype);
     CLIPSCALE_CHECK(bytes.has_value()) << "writing '" << path << "': tensor '" << t.name << "' has a bad shape "
                                        << shape_text(t.shape);
-    CLIPSCALE_CHECK_EQ(t.data.size(), *bytes) << "writing '" << path << "': tensor '" << t.name << "' ("
-                                              << dtype_name(t.dtype) << ", shape " << shape_text(t.shape)
-                                              << ") has the wrong number of data bytes";
-    header[t.name] = {{"dtype", dtype_name(t.dtype)},
-                      {"shape", t.shape},
-                      {"data_offsets", {offset, offset + *bytes}}};
+    CLIPSCALE_CHECK_EQ(t.data.size(), *bytes)
+        << "writing '" << path << "': tensor '" << t.name << "' (" << dtype_name(t.dtype) << ", shape "
+        << shape_text(t.shape) << ") has the wrong number of data bytes";
+    header[t.name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + *bytes}}};
     offset += *bytes;
   }
 

@@ -40,10 +40,10 @@ inline constexpr const char* kSweepStatusColumn = "status";
 inline constexpr const char* kSweepComputeColumn = "compute";
 
 struct SweepFile {
-  std::string sweep;       ///< the sweep's name
+  std::string sweep;        ///< the sweep's name
   std::string created_utc;  ///< set by the writer when empty
-  Attributes attributes;   ///< more root attributes (names other than the ones above)
-  Table runs;              ///< one row per run; see the layout above
+  Attributes attributes;    ///< more root attributes (names other than the ones above)
+  Table runs;               ///< one row per run; see the layout above
 };
 
 /// One row per run, in the order given, with the columns of the layout above: the header

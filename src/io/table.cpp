@@ -22,12 +22,9 @@ std::string format_number(double value) {
 
 std::string column_type_name(const ColumnValues& values) {
   switch (values.index()) {
-    case 0:
-      return "float64";
-    case 1:
-      return "int64";
-    default:
-      return "string";
+    case 0: return "float64";
+    case 1: return "int64";
+    default: return "string";
   }
 }
 

@@ -197,14 +197,10 @@ struct TableFileReader::Impl {
       site.bad_member(where, fmt::format("holds {} values, expected n_rows = {}", n, rows));
     const Handle type = site.handle(H5Dget_type(set.get()), H5Tclose, "reading the type of " + where);
     switch (H5Tget_class(type.get())) {
-      case H5T_FLOAT:
-        return {name, hdf5::read_values<double>(set.get(), where, H5T_NATIVE_DOUBLE, false, site)};
-      case H5T_INTEGER:
-        return {name, hdf5::read_values<int64_t>(set.get(), where, H5T_NATIVE_INT64, false, site)};
-      case H5T_STRING:
-        return {name, hdf5::read_strings(set.get(), where, site)};
-      default:
-        site.bad_member(where, "has an HDF5 type other than float, integer or string");
+      case H5T_FLOAT: return {name, hdf5::read_values<double>(set.get(), where, H5T_NATIVE_DOUBLE, false, site)};
+      case H5T_INTEGER: return {name, hdf5::read_values<int64_t>(set.get(), where, H5T_NATIVE_INT64, false, site)};
+      case H5T_STRING: return {name, hdf5::read_strings(set.get(), where, site)};
+      default: site.bad_member(where, "has an HDF5 type other than float, integer or string");
     }
   }
 

@@ -9,7 +9,8 @@ namespace clipscale::model {
 Precision parse_precision(const std::string& text, const std::string& key) {
   if (text == "fp32") return Precision::kFp32;
   if (text == "bf16") return Precision::kBf16;
-  throw core::UserError(key + " = \"" + text + "\" violates one of {\"fp32\", \"bf16\"}. HINT: use \"bf16\" on CPUs with AMX.");
+  throw core::UserError(key + " = \"" + text +
+                        "\" violates one of {\"fp32\", \"bf16\"}. HINT: use \"bf16\" on CPUs with AMX.");
 }
 
 std::string precision_name(Precision precision) { return precision == Precision::kBf16 ? "bf16" : "fp32"; }

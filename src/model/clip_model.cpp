@@ -17,12 +17,12 @@ VisionTransformerImpl::VisionTransformerImpl(const spec::VisionConfig& config_, 
   class_embedding = register_parameter("class_embedding", scale * torch::randn({width}));
   positional_embedding = register_parameter("positional_embedding", scale * torch::randn({config.tokens(), width}));
   proj = register_parameter("proj", scale * torch::randn({width, embed_dim}));
-  conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, width, config.patch_size)
-                                                         .stride(config.patch_size)
-                                                         .bias(false)));
+  conv1 = register_module(
+      "conv1",
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(3, width, config.patch_size).stride(config.patch_size).bias(false)));
   ln_pre = register_module("ln_pre", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
-  transformer = register_module(
-      "transformer", Transformer(width, config.layers, config.heads(), config.mlp_width(), quick_gelu));
+  transformer =
+      register_module("transformer", Transformer(width, config.layers, config.heads(), config.mlp_width(), quick_gelu));
   ln_post = register_module("ln_post", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
 }
 
@@ -51,8 +51,8 @@ ClipModelImpl::ClipModelImpl(const spec::ClipConfig& config) : config_(config) {
   logit_scale = register_parameter("logit_scale", torch::full({}, config.init_logit_scale));
   if (config.init_logit_bias) logit_bias = register_parameter("logit_bias", torch::full({}, *config.init_logit_bias));
   visual = register_module("visual", VisionTransformer(config.vision, config.embed_dim, config.quick_gelu));
-  transformer = register_module(
-      "transformer", Transformer(text.width, text.layers, text.heads, text.mlp_width(), config.quick_gelu));
+  transformer = register_module("transformer",
+                                Transformer(text.width, text.layers, text.heads, text.mlp_width(), config.quick_gelu));
   token_embedding = register_module("token_embedding", torch::nn::Embedding(text.vocab_size, text.width));
   ln_final = register_module("ln_final", torch::nn::LayerNorm(torch::nn::LayerNormOptions({text.width})));
   attn_mask_ = functional::causal_mask(text.context_length);

@@ -15,11 +15,10 @@
 
 #include <utility>
 
-#include "spec/model_config.h"
 #include "model/transformer.h"
+#include "spec/model_config.h"
 
 namespace clipscale::model {
-
 
 /// Patch conv (no bias) + class token + learned positions, ln_pre, transformer, ln_post on the
 /// class token, then x @ proj.

@@ -12,8 +12,7 @@ at::Tensor contrastive_loss(const at::Tensor& image, const at::Tensor& text, con
                             const at::Tensor& all_text, const at::Tensor& logit_scale, int64_t label_offset) {
   CLIPSCALE_CHECK(image.dim() == 2 && image.sizes() == text.sizes())
       << "image and text features must both be [B, D]; got " << image.sizes() << " and " << text.sizes();
-  CLIPSCALE_CHECK(all_image.dim() == 2 && all_image.sizes() == all_text.sizes() &&
-                  all_image.size(1) == image.size(1))
+  CLIPSCALE_CHECK(all_image.dim() == 2 && all_image.sizes() == all_text.sizes() && all_image.size(1) == image.size(1))
       << "gathered features must both be [N, D]; got " << all_image.sizes() << " and " << all_text.sizes();
   const int64_t batch = image.size(0);
   CLIPSCALE_CHECK(label_offset >= 0 && label_offset + batch <= all_image.size(0))
@@ -38,9 +37,9 @@ at::Tensor siglip_loss(const at::Tensor& image, const at::Tensor& all_text, cons
       << "label_offset " << label_offset << " + B " << batch << " exceeds N " << all_text.size(0);
   CLIPSCALE_CHECK(logit_bias.defined()) << "siglip_loss needs a logit bias (the model's init_logit_bias)";
   c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::DispatchKey::AutocastCPU);
-  auto logits = logit_scale.to(torch::kFloat32) *
-                    torch::matmul(image.to(torch::kFloat32), all_text.to(torch::kFloat32).t()) +
-                logit_bias.to(torch::kFloat32);
+  auto logits =
+      logit_scale.to(torch::kFloat32) * torch::matmul(image.to(torch::kFloat32), all_text.to(torch::kFloat32).t()) +
+      logit_bias.to(torch::kFloat32);
   // ℓ = −1 everywhere but this rank's diagonal block.
   auto labels = -torch::ones_like(logits);
   labels.narrow(1, label_offset, batch).diagonal().fill_(1.0);
@@ -51,7 +50,8 @@ at::Tensor siglip_loss(const at::Tensor& image, const at::Tensor& all_text, cons
 
 namespace model {
 
-at::Tensor ContrastiveLossImpl::forward(const at::Tensor& image, const at::Tensor& text, const at::Tensor& logit_scale) {
+at::Tensor ContrastiveLossImpl::forward(const at::Tensor& image, const at::Tensor& text,
+                                        const at::Tensor& logit_scale) {
   return functional::contrastive_loss(image, text, image, text, logit_scale, 0);
 }
 

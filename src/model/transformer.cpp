@@ -18,9 +18,8 @@ at::Tensor self_attention(const at::Tensor& x, const at::Tensor& in_proj_weight,
   CLIPSCALE_CHECK_EQ(width % heads, 0);
   const int64_t head_dim = width / heads;
   // [B, T, 3W] -> [3, B, H, T, hd]
-  auto qkv = torch::linear(x, in_proj_weight, in_proj_bias)
-                 .view({batch, length, 3, heads, head_dim})
-                 .permute({2, 0, 3, 1, 4});
+  auto qkv =
+      torch::linear(x, in_proj_weight, in_proj_bias).view({batch, length, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
   auto q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   auto scores = torch::matmul(q, qkv[1].transpose(-2, -1));  // [B, H, T, T]
   if (attn_mask.defined()) scores = scores + attn_mask.to(scores.scalar_type());
@@ -77,10 +76,10 @@ at::Tensor ResidualAttentionBlockImpl::forward(const at::Tensor& x, const at::Te
   return h + mlp->forward(ln_2->forward(h));
 }
 
-TransformerImpl::TransformerImpl(int64_t width_, int64_t layers_, int64_t heads, int64_t mlp_width,
-                                 bool quick_gelu)
+TransformerImpl::TransformerImpl(int64_t width_, int64_t layers_, int64_t heads, int64_t mlp_width, bool quick_gelu)
     : width(width_), layers(layers_) {
-  for (int64_t i = 0; i < layers; ++i) resblocks->push_back(ResidualAttentionBlock(width, heads, mlp_width, quick_gelu));
+  for (int64_t i = 0; i < layers; ++i)
+    resblocks->push_back(ResidualAttentionBlock(width, heads, mlp_width, quick_gelu));
   register_module("resblocks", resblocks);
 }
 

@@ -21,7 +21,7 @@ struct RunBudget {
   int64_t warmup_steps = 0;    ///< whole_batches(optim.warmup_samples, batch)
   int64_t data_size = 0;       ///< D
   ShapeParameterCount params;
-  FlopCount flops;             ///< forward FLOPs per sample
+  FlopCount flops;  ///< forward FLOPs per sample
 
   /// Training compute C = 3 × forward FLOPs per sample × S.
   double compute() const { return training_flops(flops.total(), static_cast<double>(samples_target)); }

@@ -37,8 +37,8 @@ enum class EvalTaskKind { kZeroShot, kRetrieval };
 struct EvalTaskSpec {
   std::string name;
   EvalTaskKind kind = EvalTaskKind::kZeroShot;
-  std::string file;                    ///< "" for built-in tasks
-  std::string source;                  ///< the pool of a built-in task ("synth:shapes")
+  std::string file;    ///< "" for built-in tasks
+  std::string source;  ///< the pool of a built-in task ("synth:shapes")
   std::string label = "json:label";
   std::vector<std::string> classes;
   std::vector<std::string> templates;

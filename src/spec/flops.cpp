@@ -28,14 +28,15 @@ FlopCount forward_flops_per_sample(const ClipConfig& config) {
   FlopCount count;
   const double patches = static_cast<double>(v.grid() * v.grid());
   const double patch_dim = 3.0 * static_cast<double>(v.patch_size * v.patch_size);
-  count.image = 2.0 * patches * patch_dim * static_cast<double>(v.width) +
-                static_cast<double>(v.layers) * block_flops(static_cast<double>(v.tokens()), static_cast<double>(v.width),
-                                                            static_cast<double>(v.mlp_width())) +
-                2.0 * static_cast<double>(v.width * config.embed_dim);
-  count.text = static_cast<double>(t.layers) * block_flops(static_cast<double>(t.context_length),
-                                                           static_cast<double>(t.width),
-                                                           static_cast<double>(t.mlp_width())) +
-               2.0 * static_cast<double>(t.width * config.embed_dim);
+  count.image =
+      2.0 * patches * patch_dim * static_cast<double>(v.width) +
+      static_cast<double>(v.layers) * block_flops(static_cast<double>(v.tokens()), static_cast<double>(v.width),
+                                                  static_cast<double>(v.mlp_width())) +
+      2.0 * static_cast<double>(v.width * config.embed_dim);
+  count.text =
+      static_cast<double>(t.layers) * block_flops(static_cast<double>(t.context_length), static_cast<double>(t.width),
+                                                  static_cast<double>(t.mlp_width())) +
+      2.0 * static_cast<double>(t.width * config.embed_dim);
   return count;
 }
 
@@ -43,11 +44,11 @@ ShapeParameterCount parameters_from_shape(const ClipConfig& config) {
   const VisionConfig& v = config.vision;
   const TextConfig& t = config.text;
   ShapeParameterCount count;
-  count.image = v.width                                   // class_embedding
-                + v.tokens() * v.width                    // positional_embedding
-                + v.width * config.embed_dim              // proj
+  count.image = v.width                                      // class_embedding
+                + v.tokens() * v.width                       // positional_embedding
+                + v.width * config.embed_dim                 // proj
                 + v.width * 3 * v.patch_size * v.patch_size  // conv1 (no bias)
-                + 2 * v.width * 2                         // ln_pre, ln_post
+                + 2 * v.width * 2                            // ln_pre, ln_post
                 + v.layers * block_parameters(v.width, v.mlp_width());
   count.text = t.context_length * t.width + t.width * config.embed_dim + t.vocab_size * t.width + 2 * t.width +
                t.layers * block_parameters(t.width, t.mlp_width());

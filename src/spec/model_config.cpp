@@ -25,7 +25,9 @@ void read_field(const json& object, const char* key, T& out, const std::string& 
   const bool ok = std::is_floating_point_v<T> ? it->is_number() : it->is_number_integer() || it->is_boolean();
   if (!ok || (std::is_same_v<T, bool> != it->is_boolean()))
     fail(origin, prefix + key + " = " + it->dump() + " has the wrong type",
-         std::string("expected ") + (std::is_same_v<T, bool> ? "true or false" : std::is_floating_point_v<T> ? "a number" : "an integer"));
+         std::string("expected ") + (std::is_same_v<T, bool>       ? "true or false"
+                                     : std::is_floating_point_v<T> ? "a number"
+                                                                   : "an integer"));
   out = it->get<T>();
 }
 
@@ -50,7 +52,8 @@ ClipConfig ClipConfig::from_json(const std::string& json_text, const std::string
   }
   if (!root.is_object() || !root.contains("embed_dim") || !root.contains("vision_cfg") || !root.contains("text_cfg"))
     fail(origin, "is not an OpenCLIP model config", "it needs embed_dim, vision_cfg and text_cfg");
-  reject_unknown(root, {"embed_dim", "vision_cfg", "text_cfg", "quick_gelu", "init_logit_scale", "init_logit_bias"}, origin, "");
+  reject_unknown(root, {"embed_dim", "vision_cfg", "text_cfg", "quick_gelu", "init_logit_scale", "init_logit_bias"},
+                 origin, "");
   ClipConfig config;
   config.name = name;
   read_field(root, "embed_dim", config.embed_dim, origin, "");
@@ -63,9 +66,11 @@ ClipConfig ClipConfig::from_json(const std::string& json_text, const std::string
   }
   const json& v = root["vision_cfg"];
   const json& t = root["text_cfg"];
-  if (!v.is_object() || !t.is_object()) fail(origin, "vision_cfg and text_cfg must be objects", "see OpenCLIP's ViT-B-32.json");
+  if (!v.is_object() || !t.is_object())
+    fail(origin, "vision_cfg and text_cfg must be objects", "see OpenCLIP's ViT-B-32.json");
   if (v.contains("layers") && v["layers"].is_array())
-    fail(origin, "vision_cfg.layers is a list (a ModifiedResNet tower)", "use a ViT config with an integer layer count");
+    fail(origin, "vision_cfg.layers is a list (a ModifiedResNet tower)",
+         "use a ViT config with an integer layer count");
   reject_unknown(v, {"image_size", "patch_size", "width", "layers", "head_width", "mlp_ratio"}, origin, "vision_cfg.");
   reject_unknown(t, {"context_length", "vocab_size", "width", "heads", "layers", "mlp_ratio"}, origin, "text_cfg.");
   read_field(v, "image_size", config.vision.image_size, origin, "vision_cfg.");
@@ -104,9 +109,12 @@ std::string ClipConfig::to_json() const {
   root["vision_cfg"] = {{"image_size", vision.image_size}, {"patch_size", vision.patch_size},
                         {"width", vision.width},           {"layers", vision.layers},
                         {"head_width", vision.head_width}, {"mlp_ratio", vision.mlp_ratio}};
-  root["text_cfg"] = {{"context_length", text.context_length}, {"vocab_size", text.vocab_size},
-                      {"width", text.width},                   {"heads", text.heads},
-                      {"layers", text.layers},                 {"mlp_ratio", text.mlp_ratio}};
+  root["text_cfg"] = {{"context_length", text.context_length},
+                      {"vocab_size", text.vocab_size},
+                      {"width", text.width},
+                      {"heads", text.heads},
+                      {"layers", text.layers},
+                      {"mlp_ratio", text.mlp_ratio}};
   return root.dump(2);
 }
 
@@ -132,8 +140,8 @@ bool ClipConfig::is_valid(std::string* error) const {
     return bad("vision_cfg.image_size = " + std::to_string(vision.image_size) +
                " violates image_size % patch_size == 0 (patch_size " + std::to_string(vision.patch_size) + ")");
   if (vision.width % vision.head_width != 0)
-    return bad("vision_cfg.width = " + std::to_string(vision.width) +
-               " violates width % head_width == 0 (head_width " + std::to_string(vision.head_width) + ")");
+    return bad("vision_cfg.width = " + std::to_string(vision.width) + " violates width % head_width == 0 (head_width " +
+               std::to_string(vision.head_width) + ")");
   if (text.width % text.heads != 0)
     return bad("text_cfg.width = " + std::to_string(text.width) + " violates width % heads == 0 (heads " +
                std::to_string(text.heads) + ")");
@@ -144,8 +152,7 @@ bool ClipConfig::is_valid(std::string* error) const {
   if (!(init_logit_scale >= 0 && init_logit_scale <= kMaxLogitScale))
     return bad("init_logit_scale = " + std::to_string(init_logit_scale) +
                " violates 0 <= init_logit_scale <= ln(100) (it is stored before exp and clamped to that range)");
-  if (init_logit_bias && !std::isfinite(*init_logit_bias))
-    return bad("init_logit_bias must be a finite number");
+  if (init_logit_bias && !std::isfinite(*init_logit_bias)) return bad("init_logit_bias must be a finite number");
   return true;
 }
 

@@ -1,7 +1,8 @@
 // CLIP model shapes in OpenCLIP's JSON schema (src/open_clip/model_configs/*.json):
 //   {"embed_dim": 512,
-//    "vision_cfg": {"image_size": 224, "patch_size": 32, "width": 768, "layers": 12, "head_width": 64, "mlp_ratio": 4.0},
-//    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12}}
+//    "vision_cfg": {"image_size": 224, "patch_size": 32, "width": 768, "layers": 12, "head_width": 64,
+//    "mlp_ratio": 4.0}, "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers":
+//    12}}
 // Only the native ViT layout is supported; fields that select other towers (timm, HF, ResNet,
 // LayerScale, attentional pooling, ...) are rejected with a message instead of being ignored.
 #pragma once

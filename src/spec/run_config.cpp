@@ -80,9 +80,9 @@ config::Document load_run_config(const std::string& path, const std::vector<std:
   config::Document doc = config::Document::load(run_config_schema(), path, overrides);
   std::vector<std::string> problems;
   if (doc.get_int("data.data_size") > doc.get_int("data.pool_size"))
-    problems.push_back(doc.violation("data.data_size", "data_size <= data.pool_size (" +
-                                                           std::to_string(doc.get_int("data.pool_size")) + ")",
-                                     "lower data.data_size or raise data.pool_size"));
+    problems.push_back(doc.violation(
+        "data.data_size", "data_size <= data.pool_size (" + std::to_string(doc.get_int("data.pool_size")) + ")",
+        "lower data.data_size or raise data.pool_size"));
   // The model JSON is part of the config: a bad file is reported against model.config.
   try {
     ClipConfig::from_file(doc.get_string("model.config"));

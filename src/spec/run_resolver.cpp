@@ -19,7 +19,8 @@ const RunConfigResolver::Model& RunConfigResolver::model(const std::string& path
   return it->second;
 }
 
-ResolvedRun RunConfigResolver::resolve(const std::string& base_config, const std::vector<std::string>& overrides) const {
+ResolvedRun RunConfigResolver::resolve(const std::string& base_config,
+                                       const std::vector<std::string>& overrides) const {
   const config::Document doc = load_run_config(base_config, overrides);
   const Model& m = model(doc.get_string("model.config"));
   const RunBudget budget = budget_of(bind_run_config(doc), m.config);

@@ -65,8 +65,10 @@ void expand_one(const std::string& pattern, const std::string& full, const std::
     if (open == std::string::npos) break;
     if (pattern[open] == '}') fail(what, full, "a '}' without its '{'");
     const size_t close = pattern.find_first_of("{}", open + 1);
-    if (close == std::string::npos || pattern[close] == '{') fail(what, full, "a '{' without its '}' (groups cannot nest)");
-    const std::vector<std::string> alternatives = group_alternatives(pattern.substr(open + 1, close - open - 1), what, full);
+    if (close == std::string::npos || pattern[close] == '{')
+      fail(what, full, "a '{' without its '}' (groups cannot nest)");
+    const std::vector<std::string> alternatives =
+        group_alternatives(pattern.substr(open + 1, close - open - 1), what, full);
     if (partial.size() * alternatives.size() + out.size() > kMaxShardPaths)
       fail(what, full, "the pattern expands to more than 10^7 paths");
     std::vector<std::string> next;

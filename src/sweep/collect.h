@@ -12,11 +12,11 @@
 namespace clipscale::sweep {
 
 struct CollectResult {
-  std::string path;          ///< the sweep file written
-  size_t rows = 0;           ///< runs with a run file
-  std::vector<std::string> missing;  ///< run ids without a run file yet (not in the table)
+  std::string path;                     ///< the sweep file written
+  size_t rows = 0;                      ///< runs with a run file
+  std::vector<std::string> missing;     ///< run ids without a run file yet (not in the table)
   std::vector<std::string> unreadable;  ///< "path: reason" of run files that could not be read
-  size_t done = 0;           ///< rows with status done
+  size_t done = 0;                      ///< rows with status done
 };
 
 /// The table: for every run with a run file, in plan order, the columns "index" (plan index)

@@ -123,10 +123,10 @@ bool compare(const T& a, const std::string& op, const T& b) {
 
 const std::map<std::string, FilterType>& derived_filter_names() {
   static const std::map<std::string, FilterType> names = {
-      {"params", FilterType::kNumber},          {"params_image", FilterType::kNumber},
-      {"params_text", FilterType::kNumber},     {"flops_per_sample", FilterType::kNumber},
-      {"compute", FilterType::kNumber},         {"model", FilterType::kString},
-      {"ranks_per_run", FilterType::kNumber},   {"threads_per_rank", FilterType::kNumber}};
+      {"params", FilterType::kNumber},        {"params_image", FilterType::kNumber},
+      {"params_text", FilterType::kNumber},   {"flops_per_sample", FilterType::kNumber},
+      {"compute", FilterType::kNumber},       {"model", FilterType::kString},
+      {"ranks_per_run", FilterType::kNumber}, {"threads_per_rank", FilterType::kNumber}};
   return names;
 }
 
@@ -176,9 +176,10 @@ FilterRule FilterRule::parse(std::string_view text, const std::string& where,
     const size_t left_column = tokens[at].column;
     const FilterType left = operand(&c.left);
     if (tokens[at].kind != Token::Kind::kOp) {
-      parser.fail(tokens[at].column, tokens[at].kind == Token::Kind::kEnd
-                                         ? "the rule ends where a comparison (==, !=, <, <=, >, >=) was expected"
-                                         : "expected a comparison (==, !=, <, <=, >, >=), found '" + tokens[at].text + "'");
+      parser.fail(tokens[at].column,
+                  tokens[at].kind == Token::Kind::kEnd
+                      ? "the rule ends where a comparison (==, !=, <, <=, >, >=) was expected"
+                      : "expected a comparison (==, !=, <, <=, >, >=), found '" + tokens[at].text + "'");
     }
     c.op = tokens[at++].text;
     const FilterType right = operand(&c.right);

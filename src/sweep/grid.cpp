@@ -50,6 +50,8 @@ std::vector<GridPoint> expand_grid(const SweepSpec& spec) {
   return points;
 }
 
-std::string override_text(const AxisSetting& setting) { return setting.key + "=" + config::format_value(setting.value); }
+std::string override_text(const AxisSetting& setting) {
+  return setting.key + "=" + config::format_value(setting.value);
+}
 
 }  // namespace clipscale::sweep

@@ -3,8 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -20,8 +20,8 @@
 #include "core/timer.h"
 #include "io/run_file.h"
 #include "io/table_file.h"
-#include "sweep/throughput.h"
 #include "sweep/log_tail.h"
+#include "sweep/throughput.h"
 
 namespace clipscale::sweep {
 namespace {
@@ -99,7 +99,8 @@ class LocalLaunch {
     double last_progress = -1e9;
     while (!queue_.empty() || !running_.empty()) {
       handle_signals();
-      while (!stopping_ && !queue_.empty() && static_cast<int64_t>(running_.size()) < options_.concurrency) start_next();
+      while (!stopping_ && !queue_.empty() && static_cast<int64_t>(running_.size()) < options_.concurrency)
+        start_next();
       const bool changed = reap();
       if (changed || clock_.seconds() - last_progress >= options_.progress_every_s) {
         if (!running_.empty() || !queue_.empty()) say(progress_line());
@@ -124,7 +125,8 @@ class LocalLaunch {
 
   void check_programs() {
     if (!find_program(options_.clipscale))
-      throw core::UserError("cannot run " + options_.clipscale + ": not an executable file. HINT: build clipscale first.");
+      throw core::UserError("cannot run " + options_.clipscale +
+                            ": not an executable file. HINT: build clipscale first.");
     for (const PlannedRun& run : plan_.runs) {
       if (run.ranks > 1 && !find_program(options_.mpirun)) {
         throw core::UserError(plan_.spec.path + ": run " + std::to_string(run.index) + " has " +
@@ -241,8 +243,9 @@ class LocalLaunch {
   std::string progress_line() const {
     const size_t total = plan_.runs.size();
     const size_t done = report_.count(RunState::kDone), failed = report_.count(RunState::kFailed);
-    std::string line = fmt::format("{} {}/{} done, {} running, {} queued, {} failed | {} elapsed", progress_bar(done, total),
-                                   done, total, running_.size(), queue_.size(), failed, format_duration(clock_.seconds()));
+    std::string line =
+        fmt::format("{} {}/{} done, {} running, {} queued, {} failed | {} elapsed", progress_bar(done, total), done,
+                    total, running_.size(), queue_.size(), failed, format_duration(clock_.seconds()));
     if (throughput_.runs() == 0) return line + " | ETA after the first run";
     std::vector<double> queued, running;
     for (const size_t index : queue_) queued.push_back(throughput_.estimate_seconds(plan_.runs[index]).value_or(0));

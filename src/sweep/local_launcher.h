@@ -26,20 +26,20 @@
 namespace clipscale::sweep {
 
 struct LocalOptions {
-  std::string clipscale;          ///< the clipscale binary the runs use
-  std::string mpirun = "mpirun";  ///< for runs with more than one rank
-  int64_t concurrency = 1;        ///< runs at once
-  int64_t max_retries = 1;        ///< restarts of a failed run
-  int64_t max_requeues = 20;      ///< restarts of a preempted run (guards against a loop)
+  std::string clipscale;             ///< the clipscale binary the runs use
+  std::string mpirun = "mpirun";     ///< for runs with more than one rank
+  int64_t concurrency = 1;           ///< runs at once
+  int64_t max_retries = 1;           ///< restarts of a failed run
+  int64_t max_requeues = 20;         ///< restarts of a preempted run (guards against a loop)
   std::ostream* progress = nullptr;  ///< progress lines; nullptr: quiet
-  double progress_every_s = 30;   ///< a progress bar at least this often while runs go on
+  double progress_every_s = 30;      ///< a progress bar at least this often while runs go on
 };
 
 /// How one run of the launch went.
 struct RunOutcome {
   const PlannedRun* run = nullptr;
-  bool was_done = false;             ///< its run file said done before the launch: not started
-  std::vector<ExitStatus> attempts;  ///< every attempt's exit, in order
+  bool was_done = false;                ///< its run file said done before the launch: not started
+  std::vector<ExitStatus> attempts;     ///< every attempt's exit, in order
   RunState state = RunState::kPending;  ///< done, failed, preempted (stopped by a signal) or pending
 };
 

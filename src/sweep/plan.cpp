@@ -84,8 +84,8 @@ Plan make_plan(const SweepSpec& spec, const RunResolver& resolver, const std::st
       run.resolved = resolver.resolve(spec.base, run.overrides);
     } catch (const core::UserError& e) {
       if (++failed_runs <= kMaxReportedRuns)
-        failures.push_back(spec.path + ": run " + std::to_string(g) + " (" + describe_axes(run.axes) +
-                           ") of base " + spec.base + ":\n" + indent(e.what()));
+        failures.push_back(spec.path + ": run " + std::to_string(g) + " (" + describe_axes(run.axes) + ") of base " +
+                           spec.base + ":\n" + indent(e.what()));
       continue;
     }
     if (!run.threads) {

@@ -42,7 +42,7 @@ struct SkippedRun {
 
 struct Plan {
   SweepSpec spec;
-  std::string output_dir;  ///< the results root (run.output_dir of every run)
+  std::string output_dir;      ///< the results root (run.output_dir of every run)
   spec::ResultsLayout layout;  ///< <output_dir>/<sweep name>
   std::vector<PlannedRun> runs;
   std::vector<SkippedRun> skipped;

@@ -58,7 +58,8 @@ std::string format_plan_table(const Plan& plan, const Throughput& throughput) {
     std::string out;
     for (size_t c = 0; c < cells.size(); ++c) {
       const bool right = c == 0 || c + 5 >= cells.size();
-      out += (c == 0 ? "" : "  ") + (right ? fmt::format("{:>{}}", cells[c], width[c]) : fmt::format("{:<{}}", cells[c], width[c]));
+      out += (c == 0 ? "" : "  ") +
+             (right ? fmt::format("{:>{}}", cells[c], width[c]) : fmt::format("{:<{}}", cells[c], width[c]));
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
@@ -100,11 +101,16 @@ std::string format_plan_json(const Plan& plan, const Throughput& throughput) {
     out["axes"].push_back({{"key", axis.key}, {"values", values}});
   }
   const LaunchSettings& l = plan.spec.launch;
-  out["launch"] = {{"ranks_per_run", l.ranks_per_run},   {"threads_per_rank", l.threads_per_rank},
-                   {"concurrency", l.concurrency},       {"max_retries", l.max_retries},
-                   {"partition", l.partition},           {"time", l.time},
-                   {"account", l.account},               {"max_concurrent", l.max_concurrent},
-                   {"signal_seconds", l.signal_seconds}, {"sbatch_args", l.sbatch_args}};
+  out["launch"] = {{"ranks_per_run", l.ranks_per_run},
+                   {"threads_per_rank", l.threads_per_rank},
+                   {"concurrency", l.concurrency},
+                   {"max_retries", l.max_retries},
+                   {"partition", l.partition},
+                   {"time", l.time},
+                   {"account", l.account},
+                   {"max_concurrent", l.max_concurrent},
+                   {"signal_seconds", l.signal_seconds},
+                   {"sbatch_args", l.sbatch_args}};
   out["runs"] = json::array();
   double total_compute = 0, total_seconds = 0;
   bool all_known = !plan.runs.empty();
@@ -131,7 +137,8 @@ std::string format_plan_json(const Plan& plan, const Throughput& throughput) {
                            {"estimated_seconds", seconds ? json(*seconds) : json(nullptr)}});
   }
   out["skipped"] = json::array();
-  for (const SkippedRun& s : plan.skipped) out["skipped"].push_back({{"axes", axes_json(s.axes)}, {"reason", s.reason}});
+  for (const SkippedRun& s : plan.skipped)
+    out["skipped"].push_back({{"axes", axes_json(s.axes)}, {"reason", s.reason}});
   out["totals"] = {{"runs", plan.runs.size()},
                    {"skipped", plan.skipped.size()},
                    {"compute", total_compute},

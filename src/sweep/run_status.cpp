@@ -8,8 +8,8 @@
 #include "core/error.h"
 #include "io/run_file.h"
 #include "sweep/json_values.h"
-#include "sweep/process.h"
 #include "sweep/log_tail.h"
+#include "sweep/process.h"
 
 namespace clipscale::sweep {
 namespace {
@@ -139,7 +139,8 @@ SweepStatus sweep_status(const Plan& plan, const StatusOptions& options) {
 }
 
 std::string format_status(const Plan& plan, const SweepStatus& status) {
-  std::string out = fmt::format("sweep {}: {} runs, results in {}\n", plan.spec.name, plan.runs.size(), plan.layout.root);
+  std::string out =
+      fmt::format("sweep {}: {} runs, results in {}\n", plan.spec.name, plan.runs.size(), plan.layout.root);
   if (status.slurm && !status.slurm->array_job_ids.empty()) {
     std::string ids;
     for (const std::string& id : status.slurm->array_job_ids) ids += (ids.empty() ? "" : ", ") + id;
@@ -150,13 +151,13 @@ std::string format_status(const Plan& plan, const SweepStatus& status) {
   if (!status.slurm_note.empty()) out += "note: " + status.slurm_note + "\n";
   size_t id_width = 6;
   for (const RunStatus& s : status.runs) id_width = std::max(id_width, s.run->resolved.run_id.size());
-  out += fmt::format("{:>4}  {:<{}}  {:<9}  {:>17}  {:<24}  {}\n", "#", "run id", id_width, "state", "samples",
-                     "slurm", "axes");
+  out += fmt::format("{:>4}  {:<{}}  {:<9}  {:>17}  {:<24}  {}\n", "#", "run id", id_width, "state", "samples", "slurm",
+                     "axes");
   for (const RunStatus& s : status.runs) {
-    const std::string samples = s.progress.samples_target > 0
-                                    ? fmt::format("{}/{}", s.progress.samples_seen, s.progress.samples_target)
-                                    : "-";
-    const std::string slurm = s.slurm ? s.slurm->state + (s.slurm->reason == "None" ? "" : " (" + s.slurm->reason + ")") : "";
+    const std::string samples =
+        s.progress.samples_target > 0 ? fmt::format("{}/{}", s.progress.samples_seen, s.progress.samples_target) : "-";
+    const std::string slurm =
+        s.slurm ? s.slurm->state + (s.slurm->reason == "None" ? "" : " (" + s.slurm->reason + ")") : "";
     out += fmt::format("{:>4}  {:<{}}  {:<9}  {:>17}  {:<24}  {}\n", s.run->index, s.run->resolved.run_id, id_width,
                        state_name(s.state), samples, slurm, describe_axes(s.run->axes));
   }
@@ -173,10 +174,10 @@ std::string format_status(const Plan& plan, const SweepStatus& status) {
       start = end + 1;
     }
   }
-  out += fmt::format("{} runs: {} done, {} running, {} preempted, {} failed, {} pending\n", plan.runs.size(),
-                     status.count(RunState::kDone), status.count(RunState::kRunning),
-                     status.count(RunState::kPreempted), status.count(RunState::kFailed),
-                     status.count(RunState::kPending));
+  out +=
+      fmt::format("{} runs: {} done, {} running, {} preempted, {} failed, {} pending\n", plan.runs.size(),
+                  status.count(RunState::kDone), status.count(RunState::kRunning), status.count(RunState::kPreempted),
+                  status.count(RunState::kFailed), status.count(RunState::kPending));
   return out;
 }
 

@@ -24,7 +24,7 @@ struct RunProgress {
   RunState state = RunState::kPending;  ///< kPending when there is no file
   int64_t samples_seen = 0;             ///< the last logged value
   int64_t samples_target = 0;
-  std::string problem;                  ///< why an existing file could not be read (state kFailed)
+  std::string problem;  ///< why an existing file could not be read (state kFailed)
 };
 
 /// Reads the run file at `path` (also while it is written, or after its writer was killed).
@@ -50,9 +50,9 @@ struct SlurmJobs {
 std::optional<SlurmJobs> read_slurm_jobs(const spec::ResultsLayout& layout);
 
 struct StatusOptions {
-  bool query_slurm = true;           ///< ask squeue when the sweep has SLURM jobs
-  std::string squeue = "squeue";     ///< the squeue program
-  size_t log_lines = 4;              ///< lines of a failed run's log to show
+  bool query_slurm = true;        ///< ask squeue when the sweep has SLURM jobs
+  std::string squeue = "squeue";  ///< the squeue program
+  size_t log_lines = 4;           ///< lines of a failed run's log to show
 };
 
 struct SweepStatus {

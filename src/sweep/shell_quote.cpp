@@ -8,7 +8,8 @@ namespace clipscale::sweep {
 namespace {
 
 bool is_safe_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_./:=@%+,-").find(c) != std::string_view::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("_./:=@%+,-").find(c) != std::string_view::npos;
 }
 
 bool is_placeholder_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }

@@ -73,8 +73,8 @@ void check_not_queued(const Plan& plan, const SlurmOptions& options) {
   // squeue rejects ids it no longer knows (every task ended) with a non-zero exit.
   const CommandOutput out = run_command({options.squeue, "-h", "-j", ids, "-o", kSqueueFormat});
   if (out.status.ok() && !parse_squeue(out.out, jobs->array_job_ids).empty()) {
-    throw core::UserError("sweep " + plan.spec.name + " is still in the SLURM queue (array job " + ids +
-                          ", see " + plan.layout.slurm_jobs_file() + "). HINT: follow it with `clipscale sweep status " +
+    throw core::UserError("sweep " + plan.spec.name + " is still in the SLURM queue (array job " + ids + ", see " +
+                          plan.layout.slurm_jobs_file() + "). HINT: follow it with `clipscale sweep status " +
                           plan.spec.path + "`; to start over, scancel " + ids + " first.");
   }
 }
@@ -163,12 +163,14 @@ SlurmSubmission submit_to_slurm(const Plan& plan, const SlurmOptions& options) {
     template_text = io::read_file(origin);
   }
   io::write_file_atomic(absolute(plan.layout.slurm_runs_file(), options.workdir), runs_list_text(plan));
-  submission.script_path = make_script(slurm_dir + "/array.sbatch", render_array_script(plan, options, template_text, origin));
+  submission.script_path =
+      make_script(slurm_dir + "/array.sbatch", render_array_script(plan, options, template_text, origin));
   const std::string collect_script = make_script(
       slurm_dir + "/collect.sbatch",
-      render_script(kCollectTemplate,
-                    {{"CLIPSCALE", options.clipscale}, {"SWEEP_FILE", options.sweep_file}, {"OUTPUT_DIR", plan.output_dir}},
-                    "slurm/collect.sbatch.in (built in)"));
+      render_script(
+          kCollectTemplate,
+          {{"CLIPSCALE", options.clipscale}, {"SWEEP_FILE", options.sweep_file}, {"OUTPUT_DIR", plan.output_dir}},
+          "slurm/collect.sbatch.in (built in)"));
 
   std::string jobs_text;
   std::string dependency = "afterany";

@@ -59,8 +59,9 @@ class SpecReader {
     };
     if (key == "run.name") return set_by_sweep("every run's run.name is the sweep's name ([sweep] name)");
     if (key == "run.output_dir")
-      return set_by_sweep("results go to <run.output_dir>/<sweep name>/; set run.output_dir in the base config or "
-                          "pass --output-dir");
+      return set_by_sweep(
+          "results go to <run.output_dir>/<sweep name>/; set run.output_dir in the base config or "
+          "pass --output-dir");
     if (key == "train.threads") return set_by_sweep("use launch.threads_per_rank (an axis too, if it must vary)");
     const config::KeySpec* spec = run_schema_.find(key);
     if (spec == nullptr) {
@@ -106,8 +107,8 @@ class SpecReader {
           continue;
         }
         if (!key_spec->satisfied_by(*value)) {
-          report(item_line, with_hint(at + config::format_value(*value) + " violates " + key_spec->rule() + ".",
-                                      key_spec->doc));
+          report(item_line,
+                 with_hint(at + config::format_value(*value) + " violates " + key_spec->rule() + ".", key_spec->doc));
           continue;
         }
         axis.values.push_back(std::move(*value));
@@ -144,12 +145,12 @@ class SpecReader {
                                  "an axis belongs to at most one zip group"));
           ok = false;
         } else if (first != nullptr && axis->values.size() != first->values.size()) {
-          report(line, with_hint(at + " zips axes of different lengths: " + first->key + " has " +
-                                     std::to_string(first->values.size()) + " values (line " +
-                                     std::to_string(first->line) + "), " + key + " has " +
-                                     std::to_string(axis->values.size()) + " (line " + std::to_string(axis->line) +
-                                     ").",
-                                 "zipped axes take their values pairwise; give them the same number of values"));
+          report(line,
+                 with_hint(at + " zips axes of different lengths: " + first->key + " has " +
+                               std::to_string(first->values.size()) + " values (line " + std::to_string(first->line) +
+                               "), " + key + " has " + std::to_string(axis->values.size()) + " (line " +
+                               std::to_string(axis->line) + ").",
+                           "zipped axes take their values pairwise; give them the same number of values"));
           ok = false;
         } else if (first == nullptr) {
           first = axis;
@@ -184,9 +185,10 @@ class SpecReader {
     const config::Document& doc = *spec.settings;
     std::map<std::string, FilterType> types = derived_filter_names();
     for (const config::KeySpec& key : run_schema_.keys()) {
-      types[key.key] = key.type == config::ValueType::kBool                                          ? FilterType::kBool
-                       : key.type == config::ValueType::kInt || key.type == config::ValueType::kFloat ? FilterType::kNumber
-                                                                                                      : FilterType::kString;
+      types[key.key] = key.type == config::ValueType::kBool ? FilterType::kBool
+                       : key.type == config::ValueType::kInt || key.type == config::ValueType::kFloat
+                           ? FilterType::kNumber
+                           : FilterType::kString;
     }
     const auto& rules = doc.get_string_list("filter.skip_if");
     for (size_t i = 0; i < rules.size(); ++i) {
@@ -243,7 +245,8 @@ const config::Schema& sweep_file_schema() {
   static const config::Schema schema = [] {
     config::Schema s;
     s.add_string("sweep.name", "", "results go to <run.output_dir>/<sweep.name>/; empty: the sweep file's stem")
-        .add_string("sweep.base", std::nullopt, "the run config every run starts from, e.g. experiments/runs/quickstart.toml")
+        .add_string("sweep.base", std::nullopt,
+                    "the run config every run starts from, e.g. experiments/runs/quickstart.toml")
         .add_bool("filter.skip_if_samples_below_data_size", false,
                   "skip runs whose train.samples_seen is below their data.data_size (they would not see every sample)")
         .add_string_list("filter.skip_if", std::vector<std::string>{},

@@ -57,17 +57,17 @@ struct Axis {
 /// How runs are started. The local launcher uses ranks_per_run, threads_per_rank, concurrency
 /// and max_retries; SLURM uses all but concurrency.
 struct LaunchSettings {
-  int64_t ranks_per_run = 1;     ///< processes per run (mpirun -np / srun -n)
-  int64_t threads_per_rank = 0;  ///< train.threads of every run; 0 keeps the base config's value
-  int64_t concurrency = 1;       ///< runs at once (local launcher)
-  int64_t max_retries = 1;       ///< restarts of a failed run (a preempted run is always requeued)
-  std::string partition;         ///< SLURM partition ("" = the cluster's default)
-  std::string time;              ///< SLURM time limit per run, e.g. "02:00:00" ("" = the default)
-  std::string account;           ///< SLURM account ("" = none)
-  int64_t max_concurrent = 0;    ///< SLURM array tasks running at once (%N); 0 = no limit
-  int64_t signal_seconds = 120;  ///< USR1 this long before the time limit (checkpoint + requeue); 0 = none
+  int64_t ranks_per_run = 1;             ///< processes per run (mpirun -np / srun -n)
+  int64_t threads_per_rank = 0;          ///< train.threads of every run; 0 keeps the base config's value
+  int64_t concurrency = 1;               ///< runs at once (local launcher)
+  int64_t max_retries = 1;               ///< restarts of a failed run (a preempted run is always requeued)
+  std::string partition;                 ///< SLURM partition ("" = the cluster's default)
+  std::string time;                      ///< SLURM time limit per run, e.g. "02:00:00" ("" = the default)
+  std::string account;                   ///< SLURM account ("" = none)
+  int64_t max_concurrent = 0;            ///< SLURM array tasks running at once (%N); 0 = no limit
+  int64_t signal_seconds = 120;          ///< USR1 this long before the time limit (checkpoint + requeue); 0 = none
   std::vector<std::string> sbatch_args;  ///< more sbatch options, e.g. ["--qos=short", "--mem=8G"]
-  std::string sbatch_template;   ///< array script template; "" = the built-in slurm/array.sbatch.in
+  std::string sbatch_template;           ///< array script template; "" = the built-in slurm/array.sbatch.in
 };
 
 struct FilterSettings {

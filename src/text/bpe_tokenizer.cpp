@@ -23,10 +23,10 @@ struct BpeTokenizer::Model {
   };
 
   std::vector<Merge> merges;
-  std::vector<std::string> vocab;        // byte alphabet, as OpenCLIP's encoder keys
-  std::vector<std::string> vocab_bytes;  // the raw bytes each entry stands for, for decode
-  std::array<int32_t, 256> byte_id{};      // id of the symbol for byte b
-  std::array<int32_t, 256> byte_end_id{};  // id of the symbol for byte b + '</w>'
+  std::vector<std::string> vocab;                // byte alphabet, as OpenCLIP's encoder keys
+  std::vector<std::string> vocab_bytes;          // the raw bytes each entry stands for, for decode
+  std::array<int32_t, 256> byte_id{};            // id of the symbol for byte b
+  std::array<int32_t, 256> byte_end_id{};        // id of the symbol for byte b + '</w>'
   std::unordered_map<uint64_t, PairInfo> pairs;  // (left id, right id) -> rank and result
   int32_t sot_id = 0;
   int32_t eot_id = 0;
@@ -96,8 +96,8 @@ BpeTokenizer BpeTokenizer::from_merges(std::vector<Merge> merges) {
     const auto left = encoder.find(merges[rank].first);
     const auto right = encoder.find(merges[rank].second);
     if (left == encoder.end() || right == encoder.end()) continue;
-    m.pairs[Model::pair_key(left->second, right->second)] = {
-        static_cast<int32_t>(rank), encoder.at(merges[rank].first + merges[rank].second)};
+    m.pairs[Model::pair_key(left->second, right->second)] = {static_cast<int32_t>(rank),
+                                                             encoder.at(merges[rank].first + merges[rank].second)};
   }
   m.sot_id = encoder.at(std::string(kStartOfText));
   m.eot_id = encoder.at(std::string(kEndOfText));
@@ -206,8 +206,7 @@ std::string BpeTokenizer::decode(const std::vector<int64_t>& ids) const {
   const Model& m = *model_;
   std::string bytes;
   for (int64_t id : ids) {
-    CLIPSCALE_CHECK(id >= 0 && id < vocab_size()) << "token id " << id << " outside the vocabulary of "
-                                                  << vocab_size();
+    CLIPSCALE_CHECK(id >= 0 && id < vocab_size()) << "token id " << id << " outside the vocabulary of " << vocab_size();
     if (id == m.eot_id) break;
     if (id == m.sot_id) continue;
     bytes += m.vocab_bytes[static_cast<size_t>(id)];
@@ -234,8 +233,7 @@ int64_t BpeTokenizer::eot_id() const { return model_->eot_id; }
 int64_t BpeTokenizer::vocab_size() const { return static_cast<int64_t>(model_->vocab.size()); }
 
 const std::string& BpeTokenizer::token(int64_t id) const {
-  CLIPSCALE_CHECK(id >= 0 && id < vocab_size()) << "token id " << id << " outside the vocabulary of "
-                                                << vocab_size();
+  CLIPSCALE_CHECK(id >= 0 && id < vocab_size()) << "token id " << id << " outside the vocabulary of " << vocab_size();
   return model_->vocab[static_cast<size_t>(id)];
 }
 

@@ -61,8 +61,8 @@ class Trainer {
       const int32_t left = pair_left(top.key);
       const int32_t right = pair_right(top.key);
       merges.emplace_back(symbols_[static_cast<size_t>(left)], symbols_[static_cast<size_t>(right)]);
-      apply_merge(top.key, left, right, intern(symbols_[static_cast<size_t>(left)] +
-                                               symbols_[static_cast<size_t>(right)]));
+      apply_merge(top.key, left, right,
+                  intern(symbols_[static_cast<size_t>(left)] + symbols_[static_cast<size_t>(right)]));
     }
     return merges;
   }
@@ -80,8 +80,7 @@ class Trainer {
       const std::string& a_left = (*symbols)[static_cast<size_t>(pair_left(a.key))];
       const std::string& b_left = (*symbols)[static_cast<size_t>(pair_left(b.key))];
       if (a_left != b_left) return a_left > b_left;
-      return (*symbols)[static_cast<size_t>(pair_right(a.key))] >
-             (*symbols)[static_cast<size_t>(pair_right(b.key))];
+      return (*symbols)[static_cast<size_t>(pair_right(a.key))] > (*symbols)[static_cast<size_t>(pair_right(b.key))];
     }
   };
 

@@ -23,9 +23,8 @@ int hex_value(char32_t c) {
 
 // Python's html._replace_charref for a numeric reference; appends nothing for dropped values.
 void append_numeric(uint64_t number, std::u32string& out) {
-  const auto fixup = std::lower_bound(
-      std::begin(kCharrefFixups), std::end(kCharrefFixups), number,
-      [](const CharrefFixup& f, uint64_t n) { return f.number < n; });
+  const auto fixup = std::lower_bound(std::begin(kCharrefFixups), std::end(kCharrefFixups), number,
+                                      [](const CharrefFixup& f, uint64_t n) { return f.number < n; });
   if (fixup != std::end(kCharrefFixups) && fixup->number == number) {
     out.push_back(fixup->code_point);
     return;
@@ -41,9 +40,9 @@ void append_numeric(uint64_t number, std::u32string& out) {
 
 // The named reference `name` (including its ';' if any), or nullptr if unknown.
 const NamedEntity* lookup_name(const std::string& name) {
-  const auto it = std::lower_bound(
-      std::begin(kNamedEntities), std::end(kNamedEntities), name,
-      [](const NamedEntity& e, const std::string& n) { return std::strcmp(e.name, n.c_str()) < 0; });
+  const auto it =
+      std::lower_bound(std::begin(kNamedEntities), std::end(kNamedEntities), name,
+                       [](const NamedEntity& e, const std::string& n) { return std::strcmp(e.name, n.c_str()) < 0; });
   if (it != std::end(kNamedEntities) && name == it->name) return it;
   return nullptr;
 }
@@ -55,8 +54,7 @@ void append_entity(const NamedEntity& entity, std::u32string& out) {
 
 // Python's named-reference pattern: [^\t\n\f <&#;]{1,32};?
 bool is_name_char(char32_t c) {
-  return c != '\t' && c != '\n' && c != '\f' && c != ' ' && c != '<' && c != '&' && c != '#' &&
-         c != ';';
+  return c != '\t' && c != '\n' && c != '\f' && c != ' ' && c != '<' && c != '&' && c != '#' && c != ';';
 }
 
 constexpr size_t kMaxNameLength = 32;

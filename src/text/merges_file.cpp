@@ -28,8 +28,8 @@ std::string read_all(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) {
     const int err = errno;
-    throw core::UserError(path + ": cannot open BPE merges file (" +
-                          (err != 0 ? std::strerror(err) : "out of memory") + "). " + kReadHint);
+    throw core::UserError(path + ": cannot open BPE merges file (" + (err != 0 ? std::strerror(err) : "out of memory") +
+                          "). " + kReadHint);
   }
   std::string content;
   char buffer[1 << 16];
@@ -47,8 +47,8 @@ std::string read_all(const std::string& path) {
   // gzclose reports a stream that ended early (Z_BUF_ERROR) or failed its CRC.
   const int status = gzclose(file);
   if (status != Z_OK) {
-    throw core::UserError(path + ": truncated or corrupt gzip data (zlib status " + std::to_string(status) +
-                          "). " + kReadHint);
+    throw core::UserError(path + ": truncated or corrupt gzip data (zlib status " + std::to_string(status) + "). " +
+                          kReadHint);
   }
   return content;
 }
@@ -84,8 +84,8 @@ std::vector<Merge> read_merges_file(const std::string& path, int64_t max_merges)
   size_t line_end = text.find('\n');
   const std::string_view header = text.substr(0, line_end);
   if (header.find("#version") == std::string_view::npos) {
-    throw core::UserError(path + ":1: expected a '#version' header line, found " + quoted_excerpt(header) +
-                          ". " + kReadHint);
+    throw core::UserError(path + ":1: expected a '#version' header line, found " + quoted_excerpt(header) + ". " +
+                          kReadHint);
   }
   std::vector<Merge> merges;
   int64_t line_number = 1;

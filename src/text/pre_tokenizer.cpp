@@ -25,8 +25,8 @@ size_t match_literal(std::u32string_view text, size_t pos, std::string_view lite
   return literal.size();
 }
 
-constexpr std::array<std::string_view, 9> kLiterals = {
-    kStartOfText, kEndOfText, "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
+constexpr std::array<std::string_view, 9> kLiterals = {kStartOfText, kEndOfText, "'s",  "'t", "'re",
+                                                       "'ve",        "'m",       "'ll", "'d"};
 
 }  // namespace
 
@@ -55,12 +55,9 @@ std::vector<PreToken> pre_tokenize(std::u32string_view text) {
       case CharClass::kOther:
         while (end < n && char_class(text[end]) == cls) ++end;
         break;
-      case CharClass::kNumber:
-        break;
+      case CharClass::kNumber: break;
       case CharClass::kSpace:
-      case CharClass::kNone:
-        ++pos;
-        continue;
+      case CharClass::kNone: ++pos; continue;
     }
     tokens.push_back({pos, end - pos});
     pos = end;

@@ -12,15 +12,13 @@ namespace {
 // Index of the last entry of a sorted array that is <= cp (the array starts at 0 or cp is larger).
 template <size_t N>
 size_t last_at_or_below(const char32_t (&starts)[N], char32_t cp) {
-  return static_cast<size_t>(std::upper_bound(std::begin(starts), std::end(starts), cp) -
-                             std::begin(starts)) - 1;
+  return static_cast<size_t>(std::upper_bound(std::begin(starts), std::end(starts), cp) - std::begin(starts)) - 1;
 }
 
 // A boolean property stored as toggle points: true inside [b0, b1), [b2, b3), ...
 template <size_t N>
 bool in_boundaries(const char32_t (&boundaries)[N], char32_t cp) {
-  const auto count = std::upper_bound(std::begin(boundaries), std::end(boundaries), cp) -
-                     std::begin(boundaries);
+  const auto count = std::upper_bound(std::begin(boundaries), std::end(boundaries), cp) - std::begin(boundaries);
   return count % 2 == 1;
 }
 

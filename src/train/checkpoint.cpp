@@ -74,7 +74,8 @@ void export_safetensors(model::ClipModelImpl& model, const std::string& path, co
   if (!target || (*target != io::DType::kF32 && *target != io::DType::kBF16 && *target != io::DType::kF16))
     throw core::UserError("--dtype " + dtype + " is not an export type. HINT: use F32, BF16 or F16.");
   std::vector<io::TensorRecord> records;
-  for (const auto& item : model.named_parameters()) records.push_back(to_record(item.key(), item.value().to(to_scalar_type(*target))));
+  for (const auto& item : model.named_parameters())
+    records.push_back(to_record(item.key(), item.value().to(to_scalar_type(*target))));
   io::write_safetensors(path, records, metadata);
 }
 
@@ -154,9 +155,9 @@ void save_checkpoint(const std::string& dir, model::ClipModelImpl& model, const 
     io::write_file_atomic((tmp / "model_config.json").string(), model.config().to_json() + "\n");
     tokenizer.save((tmp / "vocab.txt.gz").string());
     io::write_file_atomic((tmp / "run_config.toml").string(), run_config_toml);
-    nlohmann::json m = {{"schema_version", meta.schema_version}, {"run_id", meta.run_id},
-                        {"step", meta.step},                     {"samples_seen", meta.samples_seen},
-                        {"precision", meta.precision},           {"model", model.config().name}};
+    nlohmann::json m = {
+        {"schema_version", meta.schema_version}, {"run_id", meta.run_id},       {"step", meta.step},
+        {"samples_seen", meta.samples_seen},     {"precision", meta.precision}, {"model", model.config().name}};
     if (training) {
       io::write_safetensors((tmp / "optimizer.safetensors").string(), optimizer_records(model, training->optimizer));
       std::vector<io::TensorRecord> rng;
@@ -175,7 +176,8 @@ void save_checkpoint(const std::string& dir, model::ClipModelImpl& model, const 
   } catch (const core::UserError& e) {
     std::error_code ec;
     fs::remove_all(tmp, ec);
-    throw core::UserError("cannot write checkpoint " + dir + ": " + e.what() + " The previous checkpoint is untouched.");
+    throw core::UserError("cannot write checkpoint " + dir + ": " + e.what() +
+                          " The previous checkpoint is untouched.");
   } catch (const std::exception& e) {
     std::error_code ec;
     fs::remove_all(tmp, ec);
@@ -254,8 +256,8 @@ CheckpointMeta restore_training_state(const std::string& dir, model::ClipModelIm
                             "HINT: the checkpoint is damaged; use another one.");
     const std::vector<int64_t> shape(item.value().sizes().begin(), item.value().sizes().end());
     if (avg != nullptr && (avg->shape != shape || sq->shape != shape))
-      throw core::UserError(optimizer_path + ": the state of '" + item.key() + "' has shape " +
-                            shape_text(avg->shape) + ", expected " + shape_text(item.value().sizes()) +
+      throw core::UserError(optimizer_path + ": the state of '" + item.key() + "' has shape " + shape_text(avg->shape) +
+                            ", expected " + shape_text(item.value().sizes()) +
                             ". HINT: the checkpoint belongs to a different model.");
   }
   load_weights(model, weights, weights_path);
@@ -325,7 +327,8 @@ LoadedCheckpoint load_checkpoint(const std::string& dir) {
   loaded.model = model::ClipModel(config);
   const std::string weights = (root / "model.safetensors").string();
   load_weights(*loaded.model, io::read_safetensors(weights), weights);
-  loaded.tokenizer = std::make_shared<text::BpeTokenizer>(text::BpeTokenizer::from_file((root / "vocab.txt.gz").string()));
+  loaded.tokenizer =
+      std::make_shared<text::BpeTokenizer>(text::BpeTokenizer::from_file((root / "vocab.txt.gz").string()));
   loaded.run_config_toml = io::read_file((root / "run_config.toml").string());
   return loaded;
 }

@@ -47,7 +47,7 @@ struct CheckpointMeta {
   uint64_t loader_position = 0;  ///< the loader's next global sample
   int64_t nonfinite_steps = 0;   ///< steps skipped so far for a non-finite loss or gradient
   int64_t world_size = 1;
-  double last_loss = 0;          ///< the loss of the last step before the checkpoint
+  double last_loss = 0;  ///< the loss of the last step before the checkpoint
 };
 
 /// What a training checkpoint adds to the model: the optimizer and every rank's RNG state.

@@ -87,8 +87,7 @@ double forward_backward(const EmbedFn& embed, const at::Tensor& logit_scale, con
     at::Tensor chunk_image, chunk_text;
     {
       model::AutocastGuard autocast(precision);
-      std::tie(chunk_image, chunk_text) =
-          embed(images.narrow(0, start, rows), tokens.narrow(0, start, rows));
+      std::tie(chunk_image, chunk_text) = embed(images.narrow(0, start, rows), tokens.narrow(0, start, rows));
     }
     torch::autograd::backward({chunk_image, chunk_text},
                               {image_grad.narrow(0, start, rows), text_grad.narrow(0, start, rows)});

@@ -38,7 +38,8 @@ spec::ClipConfig model_for_loss(spec::ClipConfig config, const LossOptions& loss
     config.init_logit_bias = -10.0;
   }
   if (loss.type == LossType::kInfoNce && config.init_logit_bias)
-    throw core::UserError("model " + config.name + " has init_logit_bias (a SigLIP model) but loss.type = \"infonce\". " +
+    throw core::UserError("model " + config.name +
+                          " has init_logit_bias (a SigLIP model) but loss.type = \"infonce\". " +
                           "HINT: set loss.type = \"siglip\", or remove init_logit_bias from the model JSON.");
   return config;
 }

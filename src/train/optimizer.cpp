@@ -16,14 +16,16 @@ bool OptimizerOptions::is_valid(std::string_view prefix, std::string* error) con
     return false;
   };
   if (!(lr > 0)) return bad(p + "lr = " + std::to_string(lr) + " violates lr > 0");
-  if (!(weight_decay >= 0)) return bad(p + "weight_decay = " + std::to_string(weight_decay) + " violates weight_decay >= 0");
+  if (!(weight_decay >= 0))
+    return bad(p + "weight_decay = " + std::to_string(weight_decay) + " violates weight_decay >= 0");
   if (!(beta1 >= 0 && beta1 < 1)) return bad(p + "beta1 = " + std::to_string(beta1) + " violates 0 <= beta1 < 1");
   if (!(beta2 >= 0 && beta2 < 1)) return bad(p + "beta2 = " + std::to_string(beta2) + " violates 0 <= beta2 < 1");
   if (!(eps > 0)) return bad(p + "eps = " + std::to_string(eps) + " violates eps > 0");
   if (warmup_steps < 0) return bad(p + "warmup_steps violates warmup_steps >= 0");
   if (schedule != "cosine" && schedule != "const")
     return bad(p + "schedule = \"" + schedule + "\" violates one of {\"cosine\", \"const\"}");
-  if (!(grad_clip_norm >= 0)) return bad(p + "grad_clip_norm = " + std::to_string(grad_clip_norm) + " violates grad_clip_norm >= 0");
+  if (!(grad_clip_norm >= 0))
+    return bad(p + "grad_clip_norm = " + std::to_string(grad_clip_norm) + " violates grad_clip_norm >= 0");
   return true;
 }
 

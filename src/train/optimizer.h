@@ -21,9 +21,9 @@ struct OptimizerOptions {
   double beta1 = 0.9;
   double beta2 = 0.98;
   double eps = 1e-6;
-  int64_t warmup_steps = 0;   ///< linear warm-up: lr · (step + 1) / warmup_steps
+  int64_t warmup_steps = 0;         ///< linear warm-up: lr · (step + 1) / warmup_steps
   std::string schedule = "cosine";  ///< "cosine" (OpenCLIP's: reaches 0 one step after the last) or "const"
-  double grad_clip_norm = 0;  ///< global L2 norm clip; 0 turns clipping off
+  double grad_clip_norm = 0;        ///< global L2 norm clip; 0 turns clipping off
 
   /// Checks ranges; messages name keys as `prefix` + field (e.g. "optim.lr").
   bool is_valid(std::string_view prefix, std::string* error) const;

@@ -190,8 +190,7 @@ class TrainingRun {
 
 // --- set-up ---------------------------------------------------------------------------------
 
-TrainingRun::TrainingRun(const TrainOptions& options, const std::string& resolved_config_toml,
-                         dist::Communicator& comm)
+TrainingRun::TrainingRun(const TrainOptions& options, const std::string& resolved_config_toml, dist::Communicator& comm)
     : options_(options),
       config_(options.config),
       resolved_toml_(resolved_config_toml),
@@ -232,8 +231,7 @@ void TrainingRun::resume() {
   // A resumed run evaluates and checkpoints where an uninterrupted one would: at the next
   // multiple of the interval after its start.
   next_eval_ = next_multiple(start_.samples_seen, config_.eval.every_samples, budget_.samples_target + 1);
-  next_checkpoint_ =
-      next_multiple(start_.samples_seen, config_.checkpoint.every_samples, budget_.samples_target + 1);
+  next_checkpoint_ = next_multiple(start_.samples_seen, config_.checkpoint.every_samples, budget_.samples_target + 1);
 }
 
 // --- the run file (rank 0) ------------------------------------------------------------------
@@ -336,8 +334,8 @@ TrainingRun::StepOutcome TrainingRun::step(int64_t step) {
   data::Batch batch = loader_->next();
 
   optimizer_->zero_grad();
-  const double local_loss = forward_backward(*clip_, batch.images, batch.tokens, comm_, loss_, precision_,
-                                             config_.train.grad_cache_chunk);
+  const double local_loss =
+      forward_backward(*clip_, batch.images, batch.tokens, comm_, loss_, precision_, config_.train.grad_cache_chunk);
   core::failpoint("step");
   // The mean over ranks of the local losses and gradients is the full-batch loss and gradient.
   // The stop flag travels with the loss, so a signal on any rank stops every rank after this
@@ -438,7 +436,8 @@ void TrainingRun::write_checkpoint(const std::string& dir, int64_t steps_done, s
   meta.nonfinite_steps = nonfinite_total_;
   meta.world_size = world_;
   meta.last_loss = last_loss_;
-  save_checkpoint(dir, *clip_, *tokenizer_, resolved_toml_, meta, TrainingStateRefs{*optimizer_, std::move(rng_states)});
+  save_checkpoint(dir, *clip_, *tokenizer_, resolved_toml_, meta,
+                  TrainingStateRefs{*optimizer_, std::move(rng_states)});
 }
 
 // --- the end: preempted or finished ---------------------------------------------------------
@@ -477,8 +476,7 @@ TrainResult TrainingRun::finish() {
     spdlog::warn("bad data: left out of the pool: {}; replaced while training: {}", source_->excluded().summary(),
                  replaced_total.summary());
   result.final_metrics = evaluator_->run(*clip_);
-  for (const auto& [task, metrics] : result.final_metrics)
-    writer_->append_eval(task, budget_.samples_target, metrics);
+  for (const auto& [task, metrics] : result.final_metrics) writer_->append_eval(task, budget_.samples_target, metrics);
   spdlog::info("{}", eval::format_metrics(budget_.samples_target, result.final_metrics));
   if (config_.checkpoint.save_final) {
     result.checkpoint_dir = options_.checkpoint_dir();

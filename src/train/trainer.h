@@ -51,9 +51,9 @@ struct TrainResult {
   int64_t steps = 0;
   int64_t samples_seen = 0;
   double final_loss = 0;
-  bool preempted = false;        ///< stopped by SIGUSR1/SIGTERM after checkpointing (status "preempted")
-  int64_t resumed_from_step = 0; ///< 0: started from scratch
-  int64_t nonfinite_steps = 0;   ///< steps skipped for a non-finite loss or gradient norm
+  bool preempted = false;         ///< stopped by SIGUSR1/SIGTERM after checkpointing (status "preempted")
+  int64_t resumed_from_step = 0;  ///< 0: started from scratch
+  int64_t nonfinite_steps = 0;    ///< steps skipped for a non-finite loss or gradient norm
   std::map<std::string, std::map<std::string, double>> final_metrics;  ///< task -> metric -> value
 };
 

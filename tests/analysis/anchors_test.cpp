@@ -51,8 +51,8 @@ class Chinchilla : public ::testing::Test {
     return out;
   }
   static const Law& hoffmann_unrounded() {
-    static const Law law{LawForm::kJoint, {std::exp(0.5267228), std::exp(6.0073404), std::exp(6.0179186), 0.33917084,
-                                           0.2849083}};
+    static const Law law{LawForm::kJoint,
+                         {std::exp(0.5267228), std::exp(6.0073404), std::exp(6.0179186), 0.33917084, 0.2849083}};
     return law;
   }
 };
@@ -145,7 +145,8 @@ class OpenClip : public ::testing::Test {
     const io::Table t = io::read_csv(data_file("openclip_golden.csv"));
     std::map<std::string, std::pair<double, double>> out;
     for (size_t r = 0; r < t.rows(); ++r) {
-      out[t.strings("downstream_dataset")[r] + "/" + t.strings("line")[r]] = {t.numbers("alpha")[r], t.numbers("beta")[r]};
+      out[t.strings("downstream_dataset")[r] + "/" + t.strings("line")[r]] = {t.numbers("alpha")[r],
+                                                                              t.numbers("beta")[r]};
     }
     return out;
   }

@@ -36,7 +36,8 @@ TEST(Bootstrap, ReplicatesAreTheSameForAnyThreadCount) {
     const BootstrapResult many = bootstrap(runs, LawForm::kSaturating, refit, options);
     ASSERT_EQ(many.replicates.size(), one.replicates.size());
     for (size_t b = 0; b < one.replicates.size(); ++b) {
-      EXPECT_EQ(many.replicates[b].params, one.replicates[b].params) << "resample " << b << ", " << threads << " threads";
+      EXPECT_EQ(many.replicates[b].params, one.replicates[b].params)
+          << "resample " << b << ", " << threads << " threads";
     }
   }
   options.seed = 43;

@@ -14,7 +14,8 @@ using testing::log_spaced;
 using testing::runs_along_x;
 
 FitSummary fit_variant(const std::string& variant, const Law& truth, double sigma, uint64_t seed) {
-  const Series s = testing::labelled_series(variant, variant, runs_along_x(truth, log_spaced(1e15, 1e19, 25), sigma, seed));
+  const Series s =
+      testing::labelled_series(variant, variant, runs_along_x(truth, log_spaced(1e15, 1e19, 25), sigma, seed));
   StudyOptions o;
   o.frontier.rule = FrontierRule::kAll;
   o.bootstrap.resamples = 400;
@@ -52,7 +53,8 @@ TEST(Compare, CrossingOfTwoPowerLawsIsWhereTheyAreEqual) {
   EXPECT_NEAR(c.crossings[0].x.value, 1e17, 1e-6 * 1e17);
   EXPECT_NEAR(c.crossings[0].share_crossing, 1.0, 1e-12);
   EXPECT_EQ(c.crossings[0].range_lo, 1e14) << "a decade below the smallest run";
-  const std::vector<FitSummary> parallel = {fit_variant("a", a, 0.0, 1), fit_variant("c", {LawForm::kPower, {3.0, -0.10}}, 0.0, 2)};
+  const std::vector<FitSummary> parallel = {fit_variant("a", a, 0.0, 1),
+                                            fit_variant("c", {LawForm::kPower, {3.0, -0.10}}, 0.0, 2)};
   EXPECT_FALSE(compare_fits(parallel, "a").crossings[0].crosses) << "parallel lines never cross";
 }
 
@@ -64,7 +66,8 @@ TEST(Compare, EqualComputeTableGroupsRunsAndRanksVariants) {
     f.law = LawForm::kPower;
     f.parameters = {{"beta", {1, 0, 0, 0}}, {"alpha", {-0.1, 0, 0, 0}}};
   }
-  fits[0].runs = {{"a1", 100, 0, 0, 0.5, true, 0}, {"a2", 1000, 0, 0, 0.4, true, 0}, {"a3", 1000, 0, 0, 0.45, false, 0}};
+  fits[0].runs = {
+      {"a1", 100, 0, 0, 0.5, true, 0}, {"a2", 1000, 0, 0, 0.4, true, 0}, {"a3", 1000, 0, 0, 0.45, false, 0}};
   fits[1].runs = {{"b1", 101, 0, 0, 0.45, true, 0}, {"b2", 999, 0, 0, 0.42, true, 0}, {"b3", 5000, 0, 0, 0.3, true, 0}};
   const Comparison c = compare_fits(fits, "a");
   ASSERT_EQ(c.equal_compute.size(), 3u) << "x within 2% is one level";

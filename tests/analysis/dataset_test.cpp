@@ -97,8 +97,9 @@ TEST_F(Dataset, BadInputIsAUserErrorNamingFileColumnAndValue) {
                          "name, gmacs_total, upstream, acc1, loss, label."),
             std::string::npos)
       << missing;
-  EXPECT_NE(error_of([&] { make_series(input(), mapping("upstream"), LawForm::kPower, ""); })
-                .find("--metric column 'upstream' holds text"),
+  EXPECT_NE(error_of([&] {
+              make_series(input(), mapping("upstream"), LawForm::kPower, "");
+            }).find("--metric column 'upstream' holds text"),
             std::string::npos);
   ColumnMapping bad_filter = mapping("acc1");
   bad_filter.where = {"upstream<LAION"};
@@ -151,7 +152,8 @@ TEST_F(Dataset, ReadsASweepFileAndAFolderOfRunFilesKeepingFinishedRuns) {
 
   io::SweepFile sweep;
   sweep.sweep = "s";
-  for (int i = 0; i < 4; ++i) runs.push_back(io::read_run_file(dir_.file("sweep/runs/run-" + std::to_string(i) + ".h5")));
+  for (int i = 0; i < 4; ++i)
+    runs.push_back(io::read_run_file(dir_.file("sweep/runs/run-" + std::to_string(i) + ".h5")));
   sweep.runs = io::sweep_table_from_runs(runs);
   io::write_sweep_file(dir_.file("sweep/sweep.h5"), sweep);
   m.include_unfinished = true;

@@ -42,14 +42,16 @@ TEST(Fit, RecoversEachLawExactlyFromNoiseFreeData) {
   const auto xs = log_spaced(1e15, 1e19, 20);
   for (const LossKind loss : {LossKind::kSquared, LossKind::kHuber}) {
     SCOPED_TRACE(loss_name(loss));
-    expect_params_near(fit_law(all_points(runs_along_x(kPower, xs, 0, 1), LawForm::kPower),
-                               options_for(LawForm::kPower, loss)).law,
-                       kPower, 1e-9);
+    expect_params_near(
+        fit_law(all_points(runs_along_x(kPower, xs, 0, 1), LawForm::kPower), options_for(LawForm::kPower, loss)).law,
+        kPower, 1e-9);
     expect_params_near(fit_law(all_points(runs_along_x(kSaturating, xs, 0, 1), LawForm::kSaturating),
-                               options_for(LawForm::kSaturating, loss)).law,
+                               options_for(LawForm::kSaturating, loss))
+                           .law,
                        kSaturating, 1e-6);
     const auto grid = runs_on_grid(kJoint, log_spaced(1e7, 1e10, 6), log_spaced(1e8, 1e11, 6), 0, 1);
-    expect_params_near(fit_law(all_points(grid, LawForm::kJoint), options_for(LawForm::kJoint, loss)).law, kJoint, 1e-5);
+    expect_params_near(fit_law(all_points(grid, LawForm::kJoint), options_for(LawForm::kJoint, loss)).law, kJoint,
+                       1e-5);
   }
 }
 

@@ -109,7 +109,7 @@ print(repr(float(p["value"][1])))
 assert f["fits/1"].attrs["law"] == "power"
 assert f["comparison/differences/value"].shape == (1,)
 )",
-                                                          {dir.file("fits.h5")});
+                                                       {dir.file("fits.h5")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(std::stod(r.output), doc.fits[1].parameter("alpha").value);
 }

@@ -9,8 +9,8 @@ namespace {
 
 // Epoch AI's Huber-likelihood estimate (scaling-methods.md, V8) and Hoffmann's unrounded values.
 const Law kEpoch{LawForm::kJoint, {1.8169, 482.01, 2085.43, 0.3478, 0.3659}};
-const Law kHoffmann{LawForm::kJoint, {std::exp(0.5267228), std::exp(6.0073404), std::exp(6.0179186), 0.33917084,
-                                      0.2849083}};
+const Law kHoffmann{LawForm::kJoint,
+                    {std::exp(0.5267228), std::exp(6.0073404), std::exp(6.0179186), 0.33917084, 0.2849083}};
 
 TEST(ComputeOptimal, MinimisesTheLawAtFixedCompute) {
   const double compute = 1e22, k = 6;

@@ -57,7 +57,8 @@ Coverage coverage(const Law& truth, int seeds, int resamples, double predict_x, 
     StudyOptions o = options_for(truth.form, resamples, static_cast<uint64_t>(seed));
     o.predict_at.assign(1, predict_x);
     const FitSummary s = run_study(series_of(draw(static_cast<uint64_t>(seed))), o);
-    for (size_t j = 0; j < truth.params.size(); ++j) c.parameters[j] += covers(s.parameters[j].estimate, truth.params[j]);
+    for (size_t j = 0; j < truth.params.size(); ++j)
+      c.parameters[j] += covers(s.parameters[j].estimate, truth.params[j]);
     c.prediction += covers(s.predictions[0].error, predict_error(truth, predict_x, 6.0));
   }
   for (double& v : c.parameters) v /= seeds;
@@ -70,8 +71,10 @@ Coverage coverage(const Law& truth, int seeds, int resamples, double predict_x, 
 // 1,000 seeds); the binomial SD of a share over 150–300 seeds is 0.02–0.025.
 void expect_nominal(const Coverage& c, LawForm form) {
   std::string shares;
-  for (size_t j = 0; j < c.parameters.size(); ++j) shares += fmt::format("{} {:.3f}, ", law_parameter_names(form)[j], c.parameters[j]);
-  std::printf("%s law, coverage of 90%% intervals: %sprediction %.3f\n", law_name(form).c_str(), shares.c_str(), c.prediction);
+  for (size_t j = 0; j < c.parameters.size(); ++j)
+    shares += fmt::format("{} {:.3f}, ", law_parameter_names(form)[j], c.parameters[j]);
+  std::printf("%s law, coverage of 90%% intervals: %sprediction %.3f\n", law_name(form).c_str(), shares.c_str(),
+              c.prediction);
   for (size_t j = 0; j < c.parameters.size(); ++j) {
     EXPECT_GE(c.parameters[j], 0.80) << law_parameter_names(form)[j];
     EXPECT_LE(c.parameters[j], 0.97) << law_parameter_names(form)[j];
@@ -137,8 +140,8 @@ TEST(Study, LeaveLargestOutPredictsTheHeldOutRuns) {
 }
 
 TEST(Study, DefaultPredictionsExtrapolateOneAndTwoDecades) {
-  const FitSummary s = run_study(series_of(runs_along_x(kPower, log_spaced(1e15, 1e19, 10), 0, 1)),
-                                 options_for(LawForm::kPower, 50, 1));
+  const FitSummary s =
+      run_study(series_of(runs_along_x(kPower, log_spaced(1e15, 1e19, 10), 0, 1)), options_for(LawForm::kPower, 50, 1));
   ASSERT_EQ(s.predictions.size(), 3u);
   EXPECT_EQ(s.predictions[1].x, 1e20);
   EXPECT_NEAR(s.predictions[2].error.value, kPower.value({1e21, 0, 0}), 1e-12);

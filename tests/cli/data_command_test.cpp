@@ -35,8 +35,8 @@ TEST(DataCommand, SynthShardsTrainAndEvaluateAndCountACorruptSample) {
   ASSERT_EQ(source, "shards:" + (dir / "pool" / "{00000..00002}.tar").string()) << r.output;
 
   // A held-out task file over the last shard, labelled by caption.
-  write_text(dir / "evals" / "synth_pairs.toml",
-             "schema_version = 1\nkind = \"retrieval\"\nsource = \"shards:" + (dir / "pool" / "00002.tar").string() + "\"\n");
+  write_text(dir / "evals" / "synth_pairs.toml", "schema_version = 1\nkind = \"retrieval\"\nsource = \"shards:" +
+                                                     (dir / "pool" / "00002.tar").string() + "\"\n");
   // Corrupt one image of the first shard in place (same size: the cached index stays valid).
   {
     std::fstream shard(dir / "pool" / "00000.tar", std::ios::in | std::ios::out | std::ios::binary);
@@ -44,8 +44,7 @@ TEST(DataCommand, SynthShardsTrainAndEvaluateAndCountACorruptSample) {
     shard.write("XXXX", 4);
   }
   write_text(dir / "run.toml", "[run]\nname = \"shards\"\noutput_dir = \"" + (dir / "results").string() +
-                                   "\"\n[model]\nconfig = \"" + kModel +
-                                   "\"\n[data]\nsource = \"" + source +
+                                   "\"\n[model]\nconfig = \"" + kModel + "\"\n[data]\nsource = \"" + source +
                                    "\"\ndata_size = 300\nvocab = \"builtin:pool\"\nvocab_corpus = 200\n"
                                    "[train]\nsamples_seen = 600\nglobal_batch_size = 30\nloader_workers = 2\n"
                                    "[eval]\ntasks = [\"zeroshot_shape\", \"" +
@@ -71,15 +70,17 @@ TEST(DataCommand, BadArgumentsAreUserErrors) {
   auto r = run_command(clipscale("data synth --out " + scratch.file("x") + " --samples 0"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("HINT"), std::string::npos) << r.output;
-  r = run_command(clipscale("data iconify --package " + scratch.file("missing.tgz") + " --out " + scratch.file("icons")));
+  r = run_command(
+      clipscale("data iconify --package " + scratch.file("missing.tgz") + " --out " + scratch.file("icons")));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("npm pack @iconify/json"), std::string::npos) << r.output;
-  r = run_command(clipscale("data fashion-mnist --out " + scratch.file("f") + " --package-dir " + scratch.file("none")));
+  r = run_command(
+      clipscale("data fashion-mnist --out " + scratch.file("f") + " --package-dir " + scratch.file("none")));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  write_text(scratch.path() / "run.toml", "[model]\nconfig = \"" + kModel +
-                                              "\"\n[data]\ndata_size = 100\n[train]\nsamples_seen = 64\n");
-  r = run_command(clipscale("train " + scratch.file("run.toml") + " --set data.source=shards:" + scratch.file("{0..3}.tar") +
-                            " --dry-run"));
+  write_text(scratch.path() / "run.toml",
+             "[model]\nconfig = \"" + kModel + "\"\n[data]\ndata_size = 100\n[train]\nsamples_seen = 64\n");
+  r = run_command(clipscale("train " + scratch.file("run.toml") +
+                            " --set data.source=shards:" + scratch.file("{0..3}.tar") + " --dry-run"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("data.source"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("0.tar does not"), std::string::npos) << r.output;

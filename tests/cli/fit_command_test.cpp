@@ -70,9 +70,9 @@ TEST_F(FitCommand, WritesFitsReportAndPlots) {
 TEST_F(FitCommand, CompareFitsEachInputAsAVariant) {
   write_text(dir_ / "base.csv", table(-0.1));
   write_text(dir_ / "filtered.csv", table(-0.15));
-  const auto r = run_command(clipscale("compare " + (dir_ / "base.csv").string() + " " +
-                                       (dir_ / "filtered.csv").string() +
-                                       " --metric acc1 --frontier all --bootstrap 100 --out " + (dir_ / "cmp").string()));
+  const auto r =
+      run_command(clipscale("compare " + (dir_ / "base.csv").string() + " " + (dir_ / "filtered.csv").string() +
+                            " --metric acc1 --frontier all --bootstrap 100 --out " + (dir_ / "cmp").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string report = read_text(dir_ / "cmp" / "report.md");
   EXPECT_NE(report.find("Comparison of variants (reference: base)"), std::string::npos) << report;

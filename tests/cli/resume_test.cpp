@@ -37,8 +37,9 @@ class Resume : public ::testing::Test {
 
   /// `clipscale train` into results directory `name`, with `env` in front (e.g. a failpoint).
   CommandResult train(const std::string& name, const std::string& env = "", const std::string& launcher = "") {
-    return run_command(env + " " + launcher + clipscale("train " + (dir_ / "run.toml").string() + " --set run.output_dir=" +
-                                                  (dir_ / name).string()));
+    return run_command(
+        env + " " + launcher +
+        clipscale("train " + (dir_ / "run.toml").string() + " --set run.output_dir=" + (dir_ / name).string()));
   }
 
   fs::path run_dir(const std::string& name) const { return dir_ / name / "rt"; }
@@ -100,7 +101,8 @@ TEST_F(Resume, SignalsCheckpointMarkPreemptedAndExitWith75) {
     const auto stopped = train(signal, "CLIPSCALE_FAILPOINT=step:7:" + signal);
     EXPECT_EQ(stopped.exit_code, 75) << stopped.output;
     EXPECT_EQ(io::read_run_file(run_file(signal)).status, io::kRunStatusPreempted);
-    EXPECT_TRUE(fs::exists(run_dir(signal) / "checkpoints" / fs::directory_iterator(run_dir(signal) / "checkpoints")->path().filename() /
+    EXPECT_TRUE(fs::exists(run_dir(signal) / "checkpoints" /
+                           fs::directory_iterator(run_dir(signal) / "checkpoints")->path().filename() /
                            "step-000000007" / "DONE"))
         << "the step it stopped at is checkpointed";
     ASSERT_EQ(train(signal).exit_code, 0);
@@ -125,7 +127,8 @@ TEST_F(Resume, ATruncatedNewestCheckpointFallsBackToThePreviousOne) {
 
 TEST_F(Resume, TwoMpiRanksKilledOrSignalledResumeBitIdentical) {
   if (run_command("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun not found";
-  const std::string mpirun = "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 --oversubscribe ";
+  const std::string mpirun =
+      "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 --oversubscribe ";
   ASSERT_EQ(train("whole2", "", mpirun).exit_code, 0);
   EXPECT_NE(train("kill2", "CLIPSCALE_FAILPOINT=step:11", mpirun).exit_code, 0);
   ASSERT_EQ(train("kill2", "", mpirun).exit_code, 0);
@@ -152,8 +155,10 @@ TEST_F(Resume, AFullDiskGivesAClearErrorAndLosesNothingWritten) {
     const io::RunFile run = io::read_run_file(run_file("small"));
     EXPECT_EQ(run.status, io::kRunStatusFailed);
     EXPECT_EQ(static_cast<int64_t>(run.train.size()), failed_step) << "every row up to the failure is kept";
-    EXPECT_TRUE(fs::exists(checkpoints / ("step-" + std::string(9 - std::to_string(failed_step - 4).size(), '0') +
-                                          std::to_string(failed_step - 4)) / "DONE"))
+    EXPECT_TRUE(fs::exists(
+        checkpoints /
+        ("step-" + std::string(9 - std::to_string(failed_step - 4).size(), '0') + std::to_string(failed_step - 4)) /
+        "DONE"))
         << "the previous checkpoint is intact";
     for (const auto& entry : fs::directory_iterator(checkpoints))
       EXPECT_NE(entry.path().filename().string().front(), '.') << "no half-written checkpoint is left";

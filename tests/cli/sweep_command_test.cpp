@@ -24,8 +24,10 @@ class SweepCommand : public ::testing::Test {
  protected:
   void SetUp() override {
     write_text(dir_ / "tiny.json", kTinyModelJson);
-    write_text(dir_ / "tiny2.json", std::regex_replace(std::string(kTinyModelJson), std::regex("\"layers\": 1"), "\"layers\": 2"));
-    write_text(base_, "[run]\noutput_dir = " + quoted(dir_ / "results") + "\n[model]\nconfig = " + quoted(dir_ / "tiny.json") +
+    write_text(dir_ / "tiny2.json",
+               std::regex_replace(std::string(kTinyModelJson), std::regex("\"layers\": 1"), "\"layers\": 2"));
+    write_text(base_, "[run]\noutput_dir = " + quoted(dir_ / "results") +
+                          "\n[model]\nconfig = " + quoted(dir_ / "tiny.json") +
                           "\n[data]\ndata_size = 2000\nvocab_corpus = 2000\n[train]\nsamples_seen = 128\n"
                           "global_batch_size = 32\nthreads = 1\n[eval]\nzeroshot_size = 48\nretrieval_size = 40\n");
   }
@@ -43,9 +45,10 @@ class SweepCommand : public ::testing::Test {
 };
 
 TEST_F(SweepCommand, PlannedIdsAreTheIdsTrainingRecords) {
-  const std::string sweep = write_sweep("[axes]\nmodel.config = [" + quoted(dir_ / "tiny.json") + ", " +
-                                        quoted(dir_ / "tiny2.json") + "]\ntrain.samples_seen = [64, 96]\n"
-                                        "optim.lr = [1e-3]\n[launch]\nthreads_per_rank = 1\n");
+  const std::string sweep =
+      write_sweep("[axes]\nmodel.config = [" + quoted(dir_ / "tiny.json") + ", " + quoted(dir_ / "tiny2.json") +
+                  "]\ntrain.samples_seen = [64, 96]\n"
+                  "optim.lr = [1e-3]\n[launch]\nthreads_per_rank = 1\n");
   const auto r = run_command(clipscale("sweep plan " + sweep + " --json"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto plan = nlohmann::json::parse(r.output);
@@ -56,7 +59,8 @@ TEST_F(SweepCommand, PlannedIdsAreTheIdsTrainingRecords) {
     const auto dry = run_command(clipscale("train " + base_.string() + sets + " --dry-run"));
     ASSERT_EQ(dry.exit_code, 0) << dry.output;
     EXPECT_NE(dry.output.find("# run id: " + run["run_id"].get<std::string>() + "\n"), std::string::npos)
-        << "plan says " << run["run_id"] << ", train says:\n" << dry.output.substr(0, 200);
+        << "plan says " << run["run_id"] << ", train says:\n"
+        << dry.output.substr(0, 200);
   }
   EXPECT_EQ(plan["runs"][2]["model"], "tiny2");
   EXPECT_GT(plan["runs"][2]["params_total"].get<double>(), plan["runs"][0]["params_total"].get<double>());
@@ -123,11 +127,13 @@ TEST_F(SweepCommand, LocalRunStatusAndCollect) {
 }
 
 TEST_F(SweepCommand, LocalDryRunPrintsTheTrainCommands) {
-  const std::string sweep = write_sweep("[axes]\nrun.seed = [0]\neval.tasks = [[\"retrieval\"]]\n"
-                                        "[launch]\nthreads_per_rank = 1\n");
+  const std::string sweep = write_sweep(
+      "[axes]\nrun.seed = [0]\neval.tasks = [[\"retrieval\"]]\n"
+      "[launch]\nthreads_per_rank = 1\n");
   const auto r = run_command(clipscale("sweep run " + sweep + " --dry-run"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find(" train " + base_.string() + " --set run.seed=0 --set 'eval.tasks=[\"retrieval\"]' --set "
+  EXPECT_NE(r.output.find(" train " + base_.string() +
+                          " --set run.seed=0 --set 'eval.tasks=[\"retrieval\"]' --set "
                           "'run.name=\"grid\"' --set train.threads=1 --set 'run.output_dir=\""),
             std::string::npos)
       << r.output;

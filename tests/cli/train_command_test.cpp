@@ -21,20 +21,24 @@ class TrainCommand : public ::testing::Test {
 
   /// A valid config; `extra` lines are appended inside [optim] (line 12 onwards).
   std::string write_config(const std::string& optim_extra = "", const std::string& tail = "") {
-    const std::string text = "[run]\n"                                            // 1
-                             "name = \"cli\"\n"                                   // 2
-                             "output_dir = \"" + (dir_ / "results").string() + "\"\n"  // 3
-                             "[model]\n"                                          // 4
-                             "config = \"" + (dir_ / "tiny.json").string() + "\"\n"    // 5
-                             "[data]\n"                                           // 6
-                             "data_size = 2000\n"                                 // 7
-                             "vocab_corpus = 2000\n"                              // 8
-                             "[train]\n"                                          // 9
-                             "samples_seen = 320\n"                               // 10
-                             "global_batch_size = 32\n"                           // 11
-                             "[optim]\n"                                          // 12
-                             + optim_extra + tail +
-                             "[eval]\nzeroshot_size = 48\nretrieval_size = 40\n";
+    const std::string text =
+        "[run]\n"           // 1
+        "name = \"cli\"\n"  // 2
+        "output_dir = \"" +
+        (dir_ / "results").string() +
+        "\"\n"       // 3
+        "[model]\n"  // 4
+        "config = \"" +
+        (dir_ / "tiny.json").string() +
+        "\"\n"                      // 5
+        "[data]\n"                  // 6
+        "data_size = 2000\n"        // 7
+        "vocab_corpus = 2000\n"     // 8
+        "[train]\n"                 // 9
+        "samples_seen = 320\n"      // 10
+        "global_batch_size = 32\n"  // 11
+        "[optim]\n"                 // 12
+        + optim_extra + tail + "[eval]\nzeroshot_size = 48\nretrieval_size = 40\n";
     const fs::path path = dir_ / "run.toml";
     write_text(path, text);
     return path.string();
@@ -106,7 +110,8 @@ TEST_F(TrainCommand, CrossKeyRuleAndMissingModelAreReportedTogether) {
   const std::string config = write_config();
   const auto r = run_command(clipscale("train " + config + " --set data.pool_size=100 --set model.config=nope.json"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("data.data_size = 2000 violates data_size <= data.pool_size (100)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("data.data_size = 2000 violates data_size <= data.pool_size (100)"), std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("model.config = \"nope.json\" violates"), std::string::npos) << r.output;
 }
 
@@ -130,7 +135,8 @@ TEST_F(TrainCommand, TrainsExportsAndEmbedsConsistentlyWithAnIndependentForward)
 
   const std::string weights = (dir_ / "model.safetensors").string();
   const std::string model_json = (dir_ / "open_clip_config.json").string();
-  const auto e = run_command(clipscale("export " + checkpoint + " --safetensors " + weights + " --config-json " + model_json));
+  const auto e =
+      run_command(clipscale("export " + checkpoint + " --safetensors " + weights + " --config-json " + model_json));
   ASSERT_EQ(e.exit_code, 0) << e.output;
   const std::string emb = (dir_ / "emb.h5").string();
   const auto b = run_command(clipscale("embed " + checkpoint + " --count 24 --out " + emb + " --save-inputs"));
@@ -140,7 +146,8 @@ TEST_F(TrainCommand, TrainsExportsAndEmbedsConsistentlyWithAnIndependentForward)
   const std::string here = std::string(CLIPSCALE_SOURCE_DIR) + "/tests/cli/";
   const auto py = run_command("/usr/bin/python3 " + here + "read_run_file.py " + run_file + " 10");
   EXPECT_EQ(py.exit_code, 0) << py.output;
-  const auto ref = run_command("/usr/bin/python3 " + here + "openclip_reference_forward.py " + weights + " " + model_json + " " + emb);
+  const auto ref = run_command("/usr/bin/python3 " + here + "openclip_reference_forward.py " + weights + " " +
+                               model_json + " " + emb);
   EXPECT_EQ(ref.exit_code, 0) << ref.output;
 }
 
@@ -175,11 +182,13 @@ TEST_F(TrainCommand, TwoRanksUnderMpirunTrainTheSameRunAsOneProcessWould) {
 TEST_F(TrainCommand, ABatchThatRanksCannotShareStopsEveryRankWithExitCodeTwo) {
   if (!have_mpirun()) GTEST_SKIP() << "mpirun not found";
   const std::string config = write_config();
-  const auto r = run_command("timeout 120 " + mpirun(2) +
-                             clipscale("train " + config + " --set train.global_batch_size=33 --set train.samples_seen=330"));
+  const auto r =
+      run_command("timeout 120 " + mpirun(2) +
+                  clipscale("train " + config + " --set train.global_batch_size=33 --set train.samples_seen=330"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex("error on rank [01]/2 on \\S+: train.global_batch_size = 33 violates "
-                                                     "global_batch_size % ranks == 0")))
+  EXPECT_TRUE(
+      std::regex_search(r.output, std::regex("error on rank [01]/2 on \\S+: train.global_batch_size = 33 violates "
+                                             "global_batch_size % ranks == 0")))
       << r.output;
 }
 

@@ -35,9 +35,8 @@ Schema run_schema() {
 class DocumentTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("clipscale_config_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("clipscale_config_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -67,19 +66,19 @@ class DocumentTest : public ::testing::Test {
 
 TEST_F(DocumentTest, RecordsFileAndLineOfEveryFileValue) {
   const std::string path = write("run.toml",
-                                 "# tiny run\n"                          // 1
-                                 "seed = 7\n"                            // 2
-                                 "\n"                                    // 3
-                                 "[model]\n"                             // 4
+                                 "# tiny run\n"                         // 1
+                                 "seed = 7\n"                           // 2
+                                 "\n"                                   // 3
+                                 "[model]\n"                            // 4
                                  "config = \"models/ViT-B-32.json\"\n"  // 5
-                                 "\n"                                    // 6
-                                 "[optim]\n"                             // 7
-                                 "lr = 3e-4\n"                           // 8
-                                 "amsgrad = true\n"                      // 9
-                                 "[eval]\n"                              // 10
-                                 "tasks = [\n"                           // 11
-                                 "  \"a\",\n"                            // 12
-                                 "]\n");                                 // 13
+                                 "\n"                                   // 6
+                                 "[optim]\n"                            // 7
+                                 "lr = 3e-4\n"                          // 8
+                                 "amsgrad = true\n"                     // 9
+                                 "[eval]\n"                             // 10
+                                 "tasks = [\n"                          // 11
+                                 "  \"a\",\n"                           // 12
+                                 "]\n");                                // 13
   const Document doc = Document::load(schema_, path);
   EXPECT_EQ(doc.get_int("seed"), 7);
   EXPECT_EQ(doc.get_string("model.config"), "models/ViT-B-32.json");
@@ -147,8 +146,7 @@ TEST_F(DocumentTest, AcceptsIntegersForFloatKeysAsDoubles) {
 }
 
 TEST_F(DocumentTest, RejectsFloatsForIntKeys) {
-  const std::string path =
-      write("run.toml", "[model]\nconfig = \"m.json\"\n[train]\nglobal_batch_size = 256.0\n");
+  const std::string path = write("run.toml", "[model]\nconfig = \"m.json\"\n[train]\nglobal_batch_size = 256.0\n");
   EXPECT_EQ(load_error(path), path +
                                   ":4: train.global_batch_size = 256.0 has type float, expected int. HINT: write an "
                                   "int, e.g. train.global_batch_size = 256.");
@@ -234,15 +232,14 @@ TEST_F(DocumentTest, OverrideErrorsNameTheOverride) {
 
 TEST_F(DocumentTest, ReportsEveryProblemInOneThrowInFileThenOverrideOrder) {
   const std::string path = write("run.toml",
-                                 "seed = -1\n"                  // 1
-                                 "[train]\n"                    // 2
-                                 "global_batch_size = 0\n"      // 3
-                                 "[optim]\n"                    // 4
-                                 "weight_decay = \"high\"\n"    // 5
-                                 "lrr = 1e-3\n");               // 6
+                                 "seed = -1\n"                // 1
+                                 "[train]\n"                  // 2
+                                 "global_batch_size = 0\n"    // 3
+                                 "[optim]\n"                  // 4
+                                 "weight_decay = \"high\"\n"  // 5
+                                 "lrr = 1e-3\n");             // 6
   EXPECT_EQ(load_error(path, {"optim.lr=abc", "data.sorce=x"}),
-            path + ":1: seed = -1 violates seed >= 0. HINT: random seed of the run.\n" +
-                path +
+            path + ":1: seed = -1 violates seed >= 0. HINT: random seed of the run.\n" + path +
                 ":3: train.global_batch_size = 0 violates train.global_batch_size >= 1. HINT: images per optimizer "
                 "step over all ranks.\n" +
                 path +
@@ -337,27 +334,26 @@ TEST_F(DocumentTest, ToTomlGroupsBySectionInSchemaOrder) {
             "\n"
             "[eval]\n"
             "tasks = [\"synth-zeroshot\"]\n");
-  EXPECT_EQ(doc.to_toml(true),
-            "seed = 7  # " + good + ":1\n" +
-                "\n"
-                "[model]\n"
-                "config = \"m.json\"  # " +
-                good + ":3\n" +
-                "loss = \"clip\"  # default\n"
-                "\n"
-                "[optim]\n"
-                "lr = 0.0003  # --set optim.lr=3e-4\n"
-                "weight_decay = 0.1  # default\n"
-                "amsgrad = false  # default\n"
-                "\n"
-                "[train]\n"
-                "global_batch_size = 256  # default\n"
-                "\n"
-                "[data]\n"
-                "source = \"synth:\"  # default\n"
-                "\n"
-                "[eval]\n"
-                "tasks = [\"synth-zeroshot\"]  # default\n");
+  EXPECT_EQ(doc.to_toml(true), "seed = 7  # " + good + ":1\n" +
+                                   "\n"
+                                   "[model]\n"
+                                   "config = \"m.json\"  # " +
+                                   good + ":3\n" +
+                                   "loss = \"clip\"  # default\n"
+                                   "\n"
+                                   "[optim]\n"
+                                   "lr = 0.0003  # --set optim.lr=3e-4\n"
+                                   "weight_decay = 0.1  # default\n"
+                                   "amsgrad = false  # default\n"
+                                   "\n"
+                                   "[train]\n"
+                                   "global_batch_size = 256  # default\n"
+                                   "\n"
+                                   "[data]\n"
+                                   "source = \"synth:\"  # default\n"
+                                   "\n"
+                                   "[eval]\n"
+                                   "tasks = [\"synth-zeroshot\"]  # default\n");
 }
 
 TEST_F(DocumentTest, KeyAfterASectionHeaderBelongsToThatSection) {
@@ -392,16 +388,15 @@ TEST_F(DocumentTest, ToTomlIsTheSameForEquallyValuedFilesWrittenDifferently) {
   EXPECT_EQ(doc_a.to_toml(false), doc_b.to_toml(false));
   EXPECT_NE(doc_a.to_toml(true), doc_b.to_toml(true));  // provenance differs, values do not
   // The same values given as overrides give the same text too.
-  const Document doc_c =
-      Document::load(schema_, "", {"model.config=m.json", "model.loss=siglip", "optim.lr=0.0003", "seed=7",
-                                   "train.global_batch_size=1024", "eval.tasks=['a','b']"});
+  const Document doc_c = Document::load(schema_, "",
+                                        {"model.config=m.json", "model.loss=siglip", "optim.lr=0.0003", "seed=7",
+                                         "train.global_batch_size=1024", "eval.tasks=['a','b']"});
   EXPECT_EQ(doc_a.to_toml(false), doc_c.to_toml(false));
 }
 
 TEST_F(DocumentTest, ToTomlReadsBackToTheSameValues) {
   Document doc = Document::load(schema_, "", {"model.config=models/ViT-B-32.json"});
-  doc.set("data.source", Value{std::string("say \"hi\"\\ \t tab\nnew line, Zürich, \x01")},
-          Source::from_override(""));
+  doc.set("data.source", Value{std::string("say \"hi\"\\ \t tab\nnew line, Zürich, \x01")}, Source::from_override(""));
   doc.set("optim.lr", Value{0.1 + 0.2}, Source::from_override(""));
   doc.set("optim.weight_decay", Value{1e-300}, Source::from_override(""));
   doc.set("seed", Value{std::numeric_limits<int64_t>::max()}, Source::from_override(""));
@@ -493,21 +488,24 @@ TEST_F(DocumentTest, ListKeysConvertTheirItemsAndCheckEachAgainstTheRule) {
   EXPECT_EQ(load_error(write("bad.toml", "[model]\nconfig = \"m\"\n[eval]\nat = [1, -2]\n")),
             (dir_ / "bad.toml").string() +
                 ":4: eval.at = [1.0, -2.0] violates each eval.at item >= 0. HINT: computes to predict at.");
-  EXPECT_NE(load_error(write("bad2.toml", "[model]\nconfig = \"m\"\n[eval]\nat = [1, \"x\"]\n")).find("has type mixed array"),
-            std::string::npos);
+  EXPECT_NE(
+      load_error(write("bad2.toml", "[model]\nconfig = \"m\"\n[eval]\nat = [1, \"x\"]\n")).find("has type mixed array"),
+      std::string::npos);
 }
 
 TEST_F(DocumentTest, OpenTablesKeepTheirKeysAsWrittenInFileOrder) {
   Schema schema;
-  schema.add_string("sweep.base", std::nullopt, "the base config").add_table("axes", "axes of the grid").close_sections();
+  schema.add_string("sweep.base", std::nullopt, "the base config")
+      .add_table("axes", "axes of the grid")
+      .close_sections();
   const std::string path = write("s.toml",
-                                 "[sweep]\n"                                 // 1
-                                 "base = \"b.toml\"\n"                       // 2
-                                 "[axes]\n"                                  // 3
-                                 "optim.lr = [1, 2.5e-3]\n"                   // 4
+                                 "[sweep]\n"                                       // 1
+                                 "base = \"b.toml\"\n"                             // 2
+                                 "[axes]\n"                                        // 3
+                                 "optim.lr = [1, 2.5e-3]\n"                        // 4
                                  "\"train.samples_seen\" = [\n  64,\n  128,\n]\n"  // 5-8
-                                 "eval.tasks = [[\"a\"], [\"a\", \"b\"]]\n"   // 9
-                                 "model.config = [\"x.json\"]\n");            // 10
+                                 "eval.tasks = [[\"a\"], [\"a\", \"b\"]]\n"        // 9
+                                 "model.config = [\"x.json\"]\n");                 // 10
   const Document doc = Document::load(schema, path);
   const auto& axes = doc.table("axes");
   ASSERT_EQ(axes.size(), 4u);
@@ -523,12 +521,15 @@ TEST_F(DocumentTest, OpenTablesKeepTheirKeysAsWrittenInFileOrder) {
 
 TEST_F(DocumentTest, AClosedSchemaReportsAnUnknownSectionOnce) {
   Schema schema;
-  schema.add_string("sweep.base", std::nullopt, "the base config").add_table("axes", "axes of the grid").close_sections();
+  schema.add_string("sweep.base", std::nullopt, "the base config")
+      .add_table("axes", "axes of the grid")
+      .close_sections();
   schema_ = schema;
   const std::string path = write("s.toml", "[sweep]\nbase = \"b\"\n[axis]\na = 1\nb = 2\n");
   EXPECT_EQ(load_error(path), path + ":3: unknown section or key 'axis'. HINT: did you mean [axes]?");
   EXPECT_EQ(load_error(write("t.toml", "axes = 3\n[sweep]\nbase = \"b\"\n")),
-            (dir_ / "t.toml").string() + ":1: axes = 3 is not a section. HINT: write [axes] followed by its keys; axes of the grid.");
+            (dir_ / "t.toml").string() +
+                ":1: axes = 3 is not a section. HINT: write [axes] followed by its keys; axes of the grid.");
 }
 
 TEST_F(DocumentTest, ALenientLoadReportsEverythingAndReadsZeroValues) {
@@ -557,7 +558,8 @@ TEST_F(DocumentTest, ItemSourcesNameTheLineOfEachListItem) {
 
 TEST_F(DocumentTest, CanonicalTextCanLeaveKeysOutAndDropsEmptySections) {
   const Document doc = Document::load(schema_, "", {"model.config=m.json"});
-  const std::string text = doc.to_toml(false, [](const KeySpec& spec, const Value&) { return spec.key != "seed" && spec.section() != "optim"; });
+  const std::string text = doc.to_toml(
+      false, [](const KeySpec& spec, const Value&) { return spec.key != "seed" && spec.section() != "optim"; });
   EXPECT_EQ(text.find("seed"), std::string::npos);
   EXPECT_EQ(text.find("[optim]"), std::string::npos) << text;
   EXPECT_NE(text.find("[model]\nconfig = \"m.json\""), std::string::npos) << text;

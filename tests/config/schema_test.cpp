@@ -39,8 +39,11 @@ TEST(Schema, FindsDeclaredKeysInDeclarationOrder) {
 
 TEST(Schema, ListsSectionsInFirstUseOrderWithTopLevelFirst) {
   Schema schema;
-  schema.add_int("train.steps", 1, "steps").add_int("seed", 0, "seed").add_int("model.vision.width", 768, "width")
-      .add_int("train.warmup", 0, "warm-up steps").add_string("model.name", "ViT-B-32", "name");
+  schema.add_int("train.steps", 1, "steps")
+      .add_int("seed", 0, "seed")
+      .add_int("model.vision.width", 768, "width")
+      .add_int("train.warmup", 0, "warm-up steps")
+      .add_string("model.name", "ViT-B-32", "name");
   EXPECT_EQ(schema.sections(), (std::vector<std::string>{"", "train", "model.vision", "model"}));
   EXPECT_TRUE(schema.is_section("model"));
   EXPECT_TRUE(schema.is_section("model.vision"));

@@ -58,11 +58,14 @@ TEST(FashionMnist, ConvertsTheIdxFilesIntoAZeroShotTask) {
   // Grey becomes three equal channels: the un-normalised pixel is 50 * i in each.
   const at::Tensor pixel = task.zero_shot.images.index({4, torch::indexing::Slice(), 16, 16});
   for (int c = 0; c < 3; ++c)
-    EXPECT_NEAR(pixel[c].item<double>() * data::kImageStd[static_cast<size_t>(c)] + data::kImageMean[static_cast<size_t>(c)], 200.0 / 255.0, 1e-3);
+    EXPECT_NEAR(
+        pixel[c].item<double>() * data::kImageStd[static_cast<size_t>(c)] + data::kImageMean[static_cast<size_t>(c)],
+        200.0 / 255.0, 1e-3);
 }
 
 TEST(FashionMnist, TheCommittedTaskFileMatchesTheConverter) {
-  const spec::EvalTaskSpec committed = spec::find_eval_task(std::string(CLIPSCALE_SOURCE_DIR) + "/experiments/evals/fashion_mnist.toml");
+  const spec::EvalTaskSpec committed =
+      spec::find_eval_task(std::string(CLIPSCALE_SOURCE_DIR) + "/experiments/evals/fashion_mnist.toml");
   EXPECT_EQ(committed.classes, fashion_mnist_classes());
   EXPECT_EQ(committed.templates, fashion_mnist_templates());
 }

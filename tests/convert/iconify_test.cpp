@@ -7,11 +7,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "convert/svg_render.h"
 #include "core/error.h"
 #include "data/eval_tasks.h"
 #include "data/sample_source.h"
 #include "data/shard_source.h"
-#include "convert/svg_render.h"
 #include "support/process.h"
 #include "support/scratch_dir.h"
 
@@ -31,21 +31,25 @@ std::string write_package(const ScratchDir& dir) {
   const auto set = [&](const std::string& prefix, const json& body) {
     write_text(dir.path() / "package" / "json" / (prefix + ".json"), body.dump());
   };
-  set("testset", {{"prefix", "testset"},
-                  {"info", {{"name", "Test Set"}, {"license", {{"title", "MIT"}, {"spdx", "MIT"}}}}},
-                  {"icons",
-                   {{"home", {{"body", kDisc}}},
-                    {"arrow-right", {{"body", kTriangle}}},
-                    {"old", {{"body", kBar}, {"hidden", true}}},
-                    {"blank", {{"body", "<g/>"}}}}},
-                  {"aliases", {{"arrow-left", {{"parent", "arrow-right"}, {"hFlip", true}}}, {"house", {{"parent", "home"}}}}},
-                  {"categories", {{"Arrows & Pointers", {"arrow-right"}}}},
-                  {"width", 16},
-                  {"height", 16}});
-  set("twemoji", {{"prefix", "twemoji"},
-                  {"info", {{"name", "Twitter Emoji"}, {"license", {{"spdx", "CC-BY-4.0"}}}}},
-                  {"icons", {{"grinning-face", {{"body", kDisc}}}, {"cat-face", {{"body", kTriangle}}}, {"flag-x", {{"body", kBar}}}}},
-                  {"categories", {{"Smileys & Emotion", {"grinning-face"}}, {"Animals & Nature", {"cat-face"}}, {"Extras", {"flag-x"}}}}});
+  set("testset",
+      {{"prefix", "testset"},
+       {"info", {{"name", "Test Set"}, {"license", {{"title", "MIT"}, {"spdx", "MIT"}}}}},
+       {"icons",
+        {{"home", {{"body", kDisc}}},
+         {"arrow-right", {{"body", kTriangle}}},
+         {"old", {{"body", kBar}, {"hidden", true}}},
+         {"blank", {{"body", "<g/>"}}}}},
+       {"aliases", {{"arrow-left", {{"parent", "arrow-right"}, {"hFlip", true}}}, {"house", {{"parent", "home"}}}}},
+       {"categories", {{"Arrows & Pointers", {"arrow-right"}}}},
+       {"width", 16},
+       {"height", 16}});
+  set("twemoji",
+      {{"prefix", "twemoji"},
+       {"info", {{"name", "Twitter Emoji"}, {"license", {{"spdx", "CC-BY-4.0"}}}}},
+       {"icons",
+        {{"grinning-face", {{"body", kDisc}}}, {"cat-face", {{"body", kTriangle}}}, {"flag-x", {{"body", kBar}}}}},
+       {"categories",
+        {{"Smileys & Emotion", {"grinning-face"}}, {"Animals & Nature", {"cat-face"}}, {"Extras", {"flag-x"}}}}});
   set("tabler", {{"prefix", "tabler"},
                  {"info", {{"name", "Tabler Icons"}}},
                  {"icons",
@@ -56,7 +60,9 @@ std::string write_package(const ScratchDir& dir) {
                    {"user", {{"body", kDisc}}}}},
                  {"width", 24},
                  {"height", 24}});
-  set("lucide", {{"prefix", "lucide"}, {"info", {{"name", "Lucide"}}}, {"icons", {{"home", {{"body", kBar}}}, {"bell", {{"body", kDisc}}}}}});
+  set("lucide", {{"prefix", "lucide"},
+                 {"info", {{"name", "Lucide"}}},
+                 {"icons", {{"home", {{"body", kBar}}}, {"bell", {{"body", kDisc}}}}}});
   write_text(dir.path() / "package" / "package.json", "{\"name\": \"@iconify/json\", \"version\": \"9.9.9\"}");
   write_text(dir.path() / "package" / "json" / "broken.json", "{ not json");
   const auto r = clipscale::testing::run_command("cd '" + dir.path().string() + "' && tar czf icons.tgz package");
@@ -77,11 +83,13 @@ TEST(Iconify, CaptionsCategoriesAndConcepts) {
 }
 
 TEST(Iconify, AliasesResolveWithFlipsAndRotations) {
-  const json set = {{"prefix", "t"},
-                    {"width", 24},
-                    {"height", 16},
-                    {"icons", {{"a", {{"body", "<g/>"}}}}},
-                    {"aliases", {{"b", {{"parent", "a"}, {"hFlip", true}}}, {"c", {{"parent", "b"}, {"rotate", 1}}}, {"d", {{"parent", "d"}}}}}};
+  const json set = {
+      {"prefix", "t"},
+      {"width", 24},
+      {"height", 16},
+      {"icons", {{"a", {{"body", "<g/>"}}}}},
+      {"aliases",
+       {{"b", {{"parent", "a"}, {"hFlip", true}}}, {"c", {{"parent", "b"}, {"rotate", 1}}}, {"d", {{"parent", "d"}}}}}};
   EXPECT_NE(iconify_svg(set.dump(), "a").find("viewBox=\"0 0 24 16\""), std::string::npos);
   EXPECT_NE(iconify_svg(set.dump(), "b").find("translate(24 0) scale(-1 1)"), std::string::npos);
   const std::string c = iconify_svg(set.dump(), "c");
@@ -92,13 +100,15 @@ TEST(Iconify, AliasesResolveWithFlipsAndRotations) {
 }
 
 TEST(Iconify, AFlippedAliasRendersAsTheMirrorImage) {
-  const json set = {{"icons", {{"r", {{"body", kTriangle}}}}}, {"aliases", {{"l", {{"parent", "r"}, {"hFlip", true}}}}}};
+  const json set = {{"icons", {{"r", {{"body", kTriangle}}}}},
+                    {"aliases", {{"l", {{"parent", "r"}, {"hFlip", true}}}}}};
   const auto right = render_svg(iconify_svg(set.dump(), "r"), 16, "r");
   const auto left = render_svg(iconify_svg(set.dump(), "l"), 16, "l");
   int64_t differences = 0;  // cairo's antialiasing is not exactly mirror-symmetric: edges differ by < 16
   for (int64_t y = 0; y < 16; ++y)
     for (int64_t x = 0; x < 16; ++x)
-      differences += std::abs(int(right[static_cast<size_t>((y * 16 + x) * 3)]) - int(left[static_cast<size_t>((y * 16 + 15 - x) * 3)])) >= 16;
+      differences += std::abs(int(right[static_cast<size_t>((y * 16 + x) * 3)]) -
+                              int(left[static_cast<size_t>((y * 16 + 15 - x) * 3)])) >= 16;
   EXPECT_EQ(differences, 0);
   EXPECT_EQ(right[(8 * 16 + 1) * 3], 255);  // white background left of the triangle
   EXPECT_LT(right[(8 * 16 + 4) * 3], 64);   // black (currentColor) inside it
@@ -119,8 +129,8 @@ TEST(Iconify, ConvertsAPackageIntoAPoolWithoutHeldOutSetsAndEvalTasks) {
   const IconifySummary summary = convert_iconify(options);
   EXPECT_EQ(summary.package_version, "9.9.9");
   EXPECT_EQ(summary.sets, 4);
-  EXPECT_EQ(summary.blank, 1);          // testset:blank
-  EXPECT_EQ(summary.pool_samples, 3);   // home, arrow-right, arrow-left (hidden, pure alias and blank left out)
+  EXPECT_EQ(summary.blank, 1);         // testset:blank
+  EXPECT_EQ(summary.pool_samples, 3);  // home, arrow-right, arrow-left (hidden, pure alias and blank left out)
   EXPECT_EQ(summary.rendered, 3 + 3 + 5 + 2);
 
   data::SourceOptions source_options;
@@ -130,8 +140,9 @@ TEST(Iconify, ConvertsAPackageIntoAPoolWithoutHeldOutSetsAndEvalTasks) {
   ASSERT_EQ(pool->size(), 3u);
   std::set<std::string> captions;
   for (uint64_t i = 0; i < 3; ++i) captions.insert(pool->get(i).caption);
-  EXPECT_EQ(captions, (std::set<std::string>{"arrow left, arrows pointers icon from Test Set",
-                                             "arrow right, arrows pointers icon from Test Set", "home icon from Test Set"}));
+  EXPECT_EQ(captions,
+            (std::set<std::string>{"arrow left, arrows pointers icon from Test Set",
+                                   "arrow right, arrows pointers icon from Test Set", "home icon from Test Set"}));
   const auto& shards = dynamic_cast<const data::ShardSource&>(*pool);
   const json meta = json::parse(shards.metadata(0));
   EXPECT_EQ(meta["set"], "testset");
@@ -149,7 +160,8 @@ TEST(Iconify, ConvertsAPackageIntoAPoolWithoutHeldOutSetsAndEvalTasks) {
   // The committed task files describe the same tasks as the converter writes.
   for (const char* task : {"icons_emoji", "icons_concepts", "icons_retrieval"}) {
     const spec::EvalTaskSpec written = spec::find_eval_task(eval_dir + "/" + task + ".toml");
-    const spec::EvalTaskSpec committed = spec::find_eval_task(std::string(CLIPSCALE_SOURCE_DIR) + "/experiments/evals/" + task + ".toml");
+    const spec::EvalTaskSpec committed =
+        spec::find_eval_task(std::string(CLIPSCALE_SOURCE_DIR) + "/experiments/evals/" + task + ".toml");
     EXPECT_EQ(committed.kind, written.kind) << task;
     EXPECT_EQ(committed.templates, written.templates) << task;
     EXPECT_EQ(committed.description, written.description) << task;

@@ -21,8 +21,6 @@ TEST(Check, FailingCheckThrowsErrorWithConditionAndContext) {
   }
 }
 
-TEST(Check, UserErrorIsAnError) {
-  EXPECT_THROW(throw UserError("bad value"), Error);
-}
+TEST(Check, UserErrorIsAnError) { EXPECT_THROW(throw UserError("bad value"), Error); }
 
 }  // namespace clipscale::core

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "core/error.h"
 #include "convert/shard_writer.h"
+#include "core/error.h"
 #include "shard_fixtures.h"
 #include "support/process.h"
 #include "support/scratch_dir.h"
@@ -77,7 +77,8 @@ TEST(EvalTasks, RetrievalTasksGroupIdenticalCaptionsAndMaxSamplesPicksAFixedSubs
   EXPECT_TRUE(torch::equal(a.retrieval.images, b.retrieval.images));
   for (size_t i = 0; i < 7; ++i)
     for (size_t j = 0; j < 7; ++j)
-      EXPECT_EQ(a.retrieval.groups[static_cast<int64_t>(i)].item<int64_t>() == a.retrieval.groups[static_cast<int64_t>(j)].item<int64_t>(),
+      EXPECT_EQ(a.retrieval.groups[static_cast<int64_t>(i)].item<int64_t>() ==
+                    a.retrieval.groups[static_cast<int64_t>(j)].item<int64_t>(),
                 a.retrieval.captions[i] == a.retrieval.captions[j]);
 }
 

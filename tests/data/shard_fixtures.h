@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "convert/shard_writer.h"
 #include "data/image_codec.h"
 #include "data/image_tensor.h"
-#include "convert/shard_writer.h"
 
 namespace clipscale::data::testing {
 
@@ -53,7 +53,8 @@ inline uint64_t pixel_index(const uint8_t* rgb) { return uint64_t{rgb[0]} + 256 
 inline uint64_t tensor_index(const at::Tensor& images, int64_t row) {
   const at::Tensor image = images[row];
   const auto channel = [&](int c) {
-    const double v = image[c][0][0].item<double>() * kImageStd[static_cast<size_t>(c)] + kImageMean[static_cast<size_t>(c)];
+    const double v =
+        image[c][0][0].item<double>() * kImageStd[static_cast<size_t>(c)] + kImageMean[static_cast<size_t>(c)];
     return static_cast<uint64_t>(std::lround(v * 255.0));
   };
   return channel(0) + 256 * channel(1);

@@ -32,7 +32,8 @@ class ShardLoaderTest : public ::testing::Test {
     return open_source(options);
   }
 
-  LoaderOptions options(uint64_t data_size, int64_t batch, int64_t rank = 0, int64_t world = 1, int64_t workers = 1) const {
+  LoaderOptions options(uint64_t data_size, int64_t batch, int64_t rank = 0, int64_t world = 1,
+                        int64_t workers = 1) const {
     LoaderOptions o;
     o.data_size = data_size;
     o.seed = 5;
@@ -63,13 +64,14 @@ TEST_F(ShardLoaderTest, EachEpochCoversTheSubsetOnceAcrossRanksAndWorkers) {
       std::set<uint64_t> subset;
       for (uint64_t k = 0; k < kD; ++k) subset.insert(ranks[0]->pool_index(k));
       ASSERT_EQ(subset.size(), kD);
-      std::vector<uint64_t> stream;  // global sample order k = 0, 1, ...
+      std::vector<uint64_t> stream;   // global sample order k = 0, 1, ...
       for (int b = 0; b < 23; ++b) {  // 276 samples: three epochs and a bit
         for (auto& loader : ranks) {
           const Batch batch = loader->next();
           ASSERT_EQ(batch.ids.size(), static_cast<size_t>(kBatch / world));
           for (size_t i = 0; i < batch.ids.size(); ++i) {
-            ASSERT_EQ(testing::tensor_index(batch.images, static_cast<int64_t>(i)), batch.ids[i]) << "pixels of another sample";
+            ASSERT_EQ(testing::tensor_index(batch.images, static_cast<int64_t>(i)), batch.ids[i])
+                << "pixels of another sample";
             stream.push_back(batch.ids[i]);
           }
         }
@@ -100,13 +102,14 @@ TEST_F(ShardLoaderTest, RestoringThePositionMidEpochContinuesWithTheSameSamplesA
   for (int i = 0; i < 60; ++i) {
     std::vector<uint8_t> rgb(40 * 30 * 3);
     for (size_t p = 0; p < rgb.size(); ++p) rgb[p] = static_cast<uint8_t>((p * 31 + static_cast<size_t>(i) * 17) % 256);
-    writer.write({fmt::format("{:04d}", i), {{"png", encode_png(rgb.data(), 40, 30)}, {"txt", "sample " + std::to_string(i)}}});
+    writer.write(
+        {fmt::format("{:04d}", i), {{"png", encode_png(rgb.data(), 40, 30)}, {"txt", "sample " + std::to_string(i)}}});
   }
   const auto source = open(writer.finish());
   Loader uninterrupted(source, tokenizer_, options(50, 8, 0, 1, 2));
   for (int b = 0; b < 3; ++b) uninterrupted.next();
   const uint64_t position = uninterrupted.position();
-  ASSERT_EQ(position, 24u);  // mid-epoch (D = 50)
+  ASSERT_EQ(position, 24u);                                               // mid-epoch (D = 50)
   Loader resumed(source, tokenizer_, options(50, 8, 0, 1, 3), position);  // another worker count
   for (int b = 0; b < 8; ++b) {
     const Batch x = uninterrupted.next(), y = resumed.next();
@@ -120,7 +123,8 @@ TEST_F(ShardLoaderTest, RestoringThePositionMidEpochContinuesWithTheSameSamplesA
   std::map<uint64_t, at::Tensor> first;
   for (size_t i = 0; i < epoch0.ids.size(); ++i) first[epoch0.ids[i]] = epoch0.images[static_cast<int64_t>(i)];
   int differ = 0;
-  for (size_t i = 0; i < epoch1.ids.size(); ++i) differ += !torch::equal(first.at(epoch1.ids[i]), epoch1.images[static_cast<int64_t>(i)]);
+  for (size_t i = 0; i < epoch1.ids.size(); ++i)
+    differ += !torch::equal(first.at(epoch1.ids[i]), epoch1.images[static_cast<int64_t>(i)]);
   EXPECT_GT(differ, 40);
 }
 

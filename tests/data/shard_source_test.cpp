@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "core/error.h"
-#include "spec/shard_pattern.h"
 #include "data/tar_index.h"
 #include "shard_fixtures.h"
+#include "spec/shard_pattern.h"
 #include "support/scratch_dir.h"
 
 namespace clipscale::data {
@@ -77,7 +77,7 @@ TEST(ShardSource, EveryKindOfBadInputIsLeftOutOrRefusedWithShardAndMember) {
   tar.add("000005.png", good4.members[0].second);
   tar.add("000005.txt", " \n\t ");  // blank caption
   tar.add("000006.png", good4.members[0].second);
-  tar.add("000006.txt", "caf\xe9 \xff\xfe");  // Latin-1, not UTF-8
+  tar.add("000006.txt", "caf\xe9 \xff\xfe");          // Latin-1, not UTF-8
   tar.add("../000007.png", good4.members[0].second);  // escapes the directory
   tar.add("../000007.txt", "sample 7");
   tar.add("/etc/000008.png", good4.members[0].second);  // absolute

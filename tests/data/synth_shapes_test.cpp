@@ -81,8 +81,8 @@ TEST(SynthShapes, ObjectPixelsCarryTheObjectColour) {
   scene.objects.push_back(square);
   const auto pixels = synth.render(scene, 1);
   const size_t centre = (16 * 32 + 16) * 3;
-  EXPECT_GT(pixels[centre], 180);      // red channel
-  EXPECT_LT(pixels[centre + 1], 80);   // green
+  EXPECT_GT(pixels[centre], 180);     // red channel
+  EXPECT_LT(pixels[centre + 1], 80);  // green
   const size_t corner = 0;
   EXPECT_NEAR(pixels[corner], 128, 20);  // gray background
 }

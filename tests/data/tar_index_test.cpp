@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
 #include "convert/shard_writer.h"
+#include "core/error.h"
 #include "support/scratch_dir.h"
 
 namespace clipscale::data {
@@ -51,8 +51,8 @@ TEST(TarIndex, OffsetsPointAtEachMembersBytesIncludingLongNames) {
 
 TEST(TarIndex, ATruncatedShardKeepsTheMembersBeforeTheCut) {
   ScratchDir dir;
-  const std::string path = write_tar(dir, {{"0.txt", std::string(700, 'a')}, {"1.txt", std::string(700, 'b')},
-                                           {"2.txt", std::string(700, 'c')}});
+  const std::string path = write_tar(
+      dir, {{"0.txt", std::string(700, 'a')}, {"1.txt", std::string(700, 'b')}, {"2.txt", std::string(700, 'c')}});
   const TarIndex full = build_tar_index(path);
   ASSERT_EQ(full.members.size(), 3u);
   std::filesystem::resize_file(path, full.members[2].offset + 100);  // cut inside member 2's data

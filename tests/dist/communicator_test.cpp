@@ -29,10 +29,18 @@ class ScopedEnv {
   }
 
  private:
-  static constexpr const char* kLauncherVariables[] = {
-      "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE",
-      "SLURM_NTASKS",         "SLURM_PROCID",         "SLURM_LOCALID",              "SLURM_NTASKS_PER_NODE",
-      "SLURM_STEP_NUM_TASKS", "SLURM_STEP_NUM_NODES", "PMIX_RANK",                  "PMIX_SIZE"};
+  static constexpr const char* kLauncherVariables[] = {"OMPI_COMM_WORLD_SIZE",
+                                                       "OMPI_COMM_WORLD_RANK",
+                                                       "OMPI_COMM_WORLD_LOCAL_RANK",
+                                                       "OMPI_COMM_WORLD_LOCAL_SIZE",
+                                                       "SLURM_NTASKS",
+                                                       "SLURM_PROCID",
+                                                       "SLURM_LOCALID",
+                                                       "SLURM_NTASKS_PER_NODE",
+                                                       "SLURM_STEP_NUM_TASKS",
+                                                       "SLURM_STEP_NUM_NODES",
+                                                       "PMIX_RANK",
+                                                       "PMIX_SIZE"};
   std::vector<std::pair<std::string, std::string>> saved_;
 };
 
@@ -46,8 +54,12 @@ TEST(LaunchEnvironment, SingleProcessWithoutALauncher) {
 }
 
 TEST(LaunchEnvironment, ReadsOpenMpisVariables) {
-  ScopedEnv env({{"OMPI_COMM_WORLD_SIZE", "4"}, {"OMPI_COMM_WORLD_RANK", "3"}, {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
-                 {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}, {"SLURM_NTASKS", "8"}, {"SLURM_PROCID", "0"}});
+  ScopedEnv env({{"OMPI_COMM_WORLD_SIZE", "4"},
+                 {"OMPI_COMM_WORLD_RANK", "3"},
+                 {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
+                 {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"},
+                 {"SLURM_NTASKS", "8"},
+                 {"SLURM_PROCID", "0"}});
   const auto launch = detect_launch_environment();
   EXPECT_EQ(launch.launcher, "mpirun") << "mpirun inside an allocation is still mpirun";
   EXPECT_EQ(launch.world_size, 4);
@@ -57,7 +69,10 @@ TEST(LaunchEnvironment, ReadsOpenMpisVariables) {
 }
 
 TEST(LaunchEnvironment, ReadsSlurmsTaskVariables) {
-  ScopedEnv env({{"SLURM_NTASKS", "8"}, {"SLURM_PROCID", "5"}, {"SLURM_LOCALID", "1"}, {"SLURM_STEP_NUM_NODES", "2"},
+  ScopedEnv env({{"SLURM_NTASKS", "8"},
+                 {"SLURM_PROCID", "5"},
+                 {"SLURM_LOCALID", "1"},
+                 {"SLURM_STEP_NUM_NODES", "2"},
                  {"PMIX_RANK", "5"}});
   const auto launch = detect_launch_environment();
   EXPECT_EQ(launch.launcher, "srun");

@@ -52,7 +52,8 @@ TEST(MpiCommunicator, ReduceScatterSumsAndKeepsThisRanksRows) {
   ASSERT_EQ(kept.sizes(), (std::vector<int64_t>{2, 3}));
   const double rank_sum = w * (w - 1) / 2.0;
   for (int64_t i = 0; i < 2; ++i)
-    EXPECT_TRUE(torch::allclose(kept[i], torch::full({3}, w * static_cast<double>(2 * r + i) + rank_sum, torch::kFloat64)))
+    EXPECT_TRUE(
+        torch::allclose(kept[i], torch::full({3}, w * static_cast<double>(2 * r + i) + rank_sum, torch::kFloat64)))
         << "row " << i;
 }
 
@@ -123,7 +124,8 @@ TEST(AllGatherWithGrad, BackwardMatchesFiniteDifferencesOfTheSumOfRankLosses) {
 
 TEST(BroadcastTensors, MakesEveryRanksParametersRank0s) {
   auto generator = at::detail::createCPUGenerator(99 + world().rank());
-  std::vector<at::Tensor> params = {at::randn({7}, generator, at::TensorOptions(at::kFloat)), at::randn({2, 3}, generator, at::TensorOptions(at::kFloat)),
+  std::vector<at::Tensor> params = {at::randn({7}, generator, at::TensorOptions(at::kFloat)),
+                                    at::randn({2, 3}, generator, at::TensorOptions(at::kFloat)),
                                     torch::full({2}, world().rank(), torch::kFloat64)};
   broadcast_tensors(world(), params, 0);
   auto reference = at::detail::createCPUGenerator(99);
@@ -136,14 +138,16 @@ TEST(GradientReducer, AveragesGradientsOverRanksInEveryBucket) {
   const int w = world().world_size(), r = world().rank();
   std::vector<at::Tensor> params;
   for (int i = 0; i < 5; ++i) params.push_back(torch::zeros({100 + i}).requires_grad_(true));
-  for (int i = 0; i < 4; ++i) params[static_cast<size_t>(i)].mutable_grad() = torch::full({100 + i}, static_cast<float>(r * 10 + i));
+  for (int i = 0; i < 4; ++i)
+    params[static_cast<size_t>(i)].mutable_grad() = torch::full({100 + i}, static_cast<float>(r * 10 + i));
   // params[4] has no gradient on any rank: it counts as zero.
   GradientReducer reducer(world(), params, 512);
   EXPECT_GE(reducer.bucket_count(), 4);
   reducer.average_gradients();
   const float mean_rank = (w - 1) / 2.0f;
   for (int i = 0; i < 4; ++i)
-    EXPECT_TRUE(torch::allclose(params[static_cast<size_t>(i)].grad(), torch::full({100 + i}, mean_rank * 10 + i))) << i;
+    EXPECT_TRUE(torch::allclose(params[static_cast<size_t>(i)].grad(), torch::full({100 + i}, mean_rank * 10 + i)))
+        << i;
   EXPECT_TRUE(torch::equal(params[4].grad(), torch::zeros({104})));
   EXPECT_NEAR(reducer.ring_bytes_per_step(), 2.0 * (w - 1) / w * 4 * (100 + 101 + 102 + 103 + 104), 1e-6);
 }

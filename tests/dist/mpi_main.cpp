@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
   at::Tensor failed = torch::tensor({result != 0 ? 1 : 0}, torch::kLong);
   world.all_reduce(failed, clipscale::dist::ReduceOp::kSum);
   const int64_t failing_ranks = failed.item<int64_t>();
-  if (world.rank() == 0 && failing_ranks > 0) std::fprintf(stderr, "%ld rank(s) failed\n", static_cast<long>(failing_ranks));
+  if (world.rank() == 0 && failing_ranks > 0)
+    std::fprintf(stderr, "%ld rank(s) failed\n", static_cast<long>(failing_ranks));
   clipscale::testing::g_world.reset();  // MPI_Finalize
   return failing_ranks > 0 ? 1 : 0;
 }

@@ -40,16 +40,16 @@ TEST_P(DistributedStep, MatchesOneRankHoldingTheWholeBatch) {
 
   // Reference: this rank alone, the whole batch, no caching.
   const auto local = dist::make_local_communicator();
-  const double reference_loss = forward_backward(*clip, batch.images, batch.tokens, *local, c.loss,
-                                                 model::Precision::kFp32, 0);
+  const double reference_loss =
+      forward_backward(*clip, batch.images, batch.tokens, *local, c.loss, model::Precision::kFp32, 0);
   const auto reference = gradients(*clip);
   clip->zero_grad();
 
   // Distributed: this rank's slice, gradients averaged in small buckets.
   const int64_t rows = global_batch / w;
-  const double rank_loss = forward_backward(*clip, batch.images.narrow(0, r * rows, rows),
-                                            batch.tokens.narrow(0, r * rows, rows), world(), c.loss,
-                                            model::Precision::kFp32, c.chunk);
+  const double rank_loss =
+      forward_backward(*clip, batch.images.narrow(0, r * rows, rows), batch.tokens.narrow(0, r * rows, rows), world(),
+                       c.loss, model::Precision::kFp32, c.chunk);
   dist::GradientReducer reducer(world(), clip->parameters(), 16 * 1024);
   reducer.average_gradients();
   at::Tensor loss = torch::full({1}, rank_loss, torch::kFloat64);
@@ -62,15 +62,14 @@ TEST_P(DistributedStep, MatchesOneRankHoldingTheWholeBatch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Losses, DistributedStep,
-    ::testing::Values(Case{"InfoNceLocal", {LossType::kInfoNce, LogitsMode::kLocal}, 0},
-                      Case{"InfoNceFull", {LossType::kInfoNce, LogitsMode::kFull}, 0},
-                      Case{"SigLip", {LossType::kSigLip, LogitsMode::kLocal}, 0},
-                      Case{"InfoNceLocalCached", {LossType::kInfoNce, LogitsMode::kLocal}, 2},
-                      Case{"InfoNceFullCached", {LossType::kInfoNce, LogitsMode::kFull}, 3},
-                      Case{"SigLipCached", {LossType::kSigLip, LogitsMode::kLocal}, 4}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Losses, DistributedStep,
+                         ::testing::Values(Case{"InfoNceLocal", {LossType::kInfoNce, LogitsMode::kLocal}, 0},
+                                           Case{"InfoNceFull", {LossType::kInfoNce, LogitsMode::kFull}, 0},
+                                           Case{"SigLip", {LossType::kSigLip, LogitsMode::kLocal}, 0},
+                                           Case{"InfoNceLocalCached", {LossType::kInfoNce, LogitsMode::kLocal}, 2},
+                                           Case{"InfoNceFullCached", {LossType::kInfoNce, LogitsMode::kFull}, 3},
+                                           Case{"SigLipCached", {LossType::kSigLip, LogitsMode::kLocal}, 4}),
+                         [](const auto& info) { return info.param.name; });
 
 TrainOptions tiny_run(const std::string& run_id, const std::string& output_dir) {
   TrainOptions o;

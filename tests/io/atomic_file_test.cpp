@@ -86,9 +86,7 @@ TEST_F(AtomicFile, ReadOfAMissingFileThrowsUserErrorNamingItWithAHint) {
   }
 }
 
-TEST_F(AtomicFile, ReadOfADirectoryThrowsUserError) {
-  EXPECT_THROW(read_file(dir_.path().string()), core::UserError);
-}
+TEST_F(AtomicFile, ReadOfADirectoryThrowsUserError) { EXPECT_THROW(read_file(dir_.path().string()), core::UserError); }
 
 TEST_F(AtomicFile, RenameDirMovesTheDirectoryInWhenTheTargetIsAbsent) {
   write_file_atomic(dir_.file("ckpt.tmp/model.bin"), "m1");

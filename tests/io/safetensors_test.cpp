@@ -11,8 +11,8 @@
 
 #include "core/error.h"
 #include "io/atomic_file.h"
-#include "support/scratch_dir.h"
 #include "support/process.h"
+#include "support/scratch_dir.h"
 
 namespace clipscale::io {
 namespace {
@@ -122,12 +122,15 @@ TEST_F(Safetensors, WrittenFileFollowsTheSpecLayout) {
 }
 
 TEST_F(Safetensors, ReadsAFileBuiltByHandFromTheSpec) {
-  const std::string header =
-      R"({"__metadata__":{"format":"pt"},)"
-      R"("w":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
-      R"("b":{"dtype":"I64","shape":[],"data_offsets":[0,8]}})";
+  const std::string header = R"({"__metadata__":{"format":"pt"},)"
+                             R"("w":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
+                             R"("b":{"dtype":"I64","shape":[],"data_offsets":[0,8]}})";
   // b = 7 (int64 LE), w = {1.0f, -2.5f} (IEEE 754 LE).
-  const std::string data("\x07\0\0\0\0\0\0\0" "\0\0\x80\x3f" "\0\0\x20\xc0", 16);
+  const std::string data(
+      "\x07\0\0\0\0\0\0\0"
+      "\0\0\x80\x3f"
+      "\0\0\x20\xc0",
+      16);
   const std::string path = dir_.file("hand.safetensors");
   write_file_atomic(path, spec_file(header, data));
 
@@ -243,7 +246,8 @@ TEST_F(Safetensors, WriterRejectsDataOfTheWrongSize) {
 
 TEST_F(Safetensors, TruncatedDataIsAUserErrorNamingTheTensor) {
   const std::string path = dir_.file("cut.safetensors");
-  write_safetensors(path, {{"a", DType::kF32, {2}, raw<float>({1.f, 2.f})}, {"b", DType::kF64, {2}, raw<double>({1, 2})}});
+  write_safetensors(path,
+                    {{"a", DType::kF32, {2}, raw<float>({1.f, 2.f})}, {"b", DType::kF64, {2}, raw<double>({1, 2})}});
   const std::string bytes = read_file(path);
   write_file_atomic(path, bytes.substr(0, bytes.size() - 3));
   expect_user_error(path, {"tensor 'b'", "data_offsets [8, 24]", "expected end <= 21"});

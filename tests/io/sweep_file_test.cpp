@@ -159,7 +159,7 @@ rows = list(csv.DictReader(open(sys.argv[1][:-3] + ".csv")))
 assert rows[0]["run_id"] == "r1" and float(rows[0]["compute"]) == 6e9
 print("ok")
 )",
-                                                               {path});
+                                                            {path});
   EXPECT_EQ(result.exit_code, 0) << result.output;
 }
 

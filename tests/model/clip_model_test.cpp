@@ -51,7 +51,8 @@ TEST(ClipModel, VitB32ParameterNamesAndShapesEqualOpenClip) {
 }
 
 TEST(ClipModel, ParameterCountsMatchTheShapeFormulaForTheWholeFamily) {
-  for (const char* name : {"clip-w64-l2", "clip-w96-l3", "clip-w128-l4", "clip-w192-l4", "clip-w256-l6", "clip-w384-l6"}) {
+  for (const char* name :
+       {"clip-w64-l2", "clip-w96-l3", "clip-w128-l4", "clip-w192-l4", "clip-w256-l6", "clip-w384-l6"}) {
     const spec::ClipConfig config = family_model(name);
     ClipModel model(config);
     const auto counted = count_parameters(*model);
@@ -87,7 +88,7 @@ TEST(ClipModel, TextFeatureIsPooledAtEotAndIgnoresLaterTokens) {
   model->eval();
   auto a = torch::tensor({{62, 5, 9, 63, 0, 0, 0, 0}}, torch::kLong);
   auto b = torch::tensor({{62, 5, 9, 63, 17, 3, 44, 2}}, torch::kLong);  // differs only after EOT
-  auto c = torch::tensor({{62, 5, 10, 63, 0, 0, 0, 0}}, torch::kLong);  // differs before EOT
+  auto c = torch::tensor({{62, 5, 10, 63, 0, 0, 0, 0}}, torch::kLong);   // differs before EOT
   torch::NoGradGuard no_grad;
   auto fa = model->encode_text(a), fb = model->encode_text(b), fc = model->encode_text(c);
   EXPECT_TRUE(torch::allclose(fa, fb, 1e-6, 1e-6)) << "causal mask + EOT pooling must ignore later tokens";
@@ -144,13 +145,18 @@ TEST(ClipModel, Bf16AutocastStaysCloseToFp32) {
 }
 
 TEST(ClipModel, AnInitLogitBiasAddsTheLogitBiasParameter) {
-  const std::string base = R"("vision_cfg": {"image_size": 16, "patch_size": 4, "width": 8, "layers": 1, "head_width": 4},
+  const std::string base =
+      R"("vision_cfg": {"image_size": 16, "patch_size": 4, "width": 8, "layers": 1, "head_width": 4},
                               "text_cfg": {"width": 8, "heads": 2, "layers": 1})";
-  const auto siglip = spec::ClipConfig::from_json("{\"embed_dim\": 8, \"init_logit_bias\": -10, " + base + "}", "m.json", "m");
+  const auto siglip =
+      spec::ClipConfig::from_json("{\"embed_dim\": 8, \"init_logit_bias\": -10, " + base + "}", "m.json", "m");
   ClipModel model(siglip);
   EXPECT_DOUBLE_EQ(model->logit_bias.item<double>(), -10.0);
   EXPECT_EQ(model->named_parameters().size(),
-            ClipModel(spec::ClipConfig::from_json("{\"embed_dim\": 8, " + base + "}", "m.json", "m"))->named_parameters().size() + 1);
+            ClipModel(spec::ClipConfig::from_json("{\"embed_dim\": 8, " + base + "}", "m.json", "m"))
+                    ->named_parameters()
+                    .size() +
+                1);
   EXPECT_EQ(spec::parameters_from_shape(siglip).total, count_parameters(*model).total);
 }
 

@@ -48,7 +48,8 @@ TEST(ContrastiveLoss, LocalRowsAveragedOverShardsEqualTheFullBatchLoss) {
   for (int rank = 0; rank < 3; ++rank) {
     auto rows = torch::indexing::Slice(rank * 4, rank * 4 + 4);
     mean += functional::contrastive_loss(image.index({rows}), text.index({rows}), image, text, scale, rank * 4)
-                .item<double>() / 3.0;
+                .item<double>() /
+            3.0;
   }
   EXPECT_NEAR(full.item<double>(), mean, 1e-6);
 }

@@ -25,7 +25,8 @@ TEST(EvalTaskSpec, BadTaskFilesNameFileLineKeyAndHint) {
     }
     return std::string("accepted");
   };
-  std::string m = message_of("schema_version = 1\nkind = \"zeroshot\"\nsource = \"shards:x.tar\"\ntemplates = [\"no slot\"]\n");
+  std::string m =
+      message_of("schema_version = 1\nkind = \"zeroshot\"\nsource = \"shards:x.tar\"\ntemplates = [\"no slot\"]\n");
   EXPECT_NE(m.find("bad.toml:4: templates"), std::string::npos) << m;
   EXPECT_NE(m.find("HINT"), std::string::npos) << m;
   m = message_of("schema_version = 1\nkind = \"ranking\"\nsource = \"shards:x.tar\"\n");

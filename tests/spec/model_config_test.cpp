@@ -51,17 +51,18 @@ TEST(ClipConfig, RejectsShapesThatDoNotDivide) {
 }
 
 TEST(ClipConfig, RejectsWrongTypes) {
-  const std::string message =
-      user_error_of(R"({"embed_dim": "big", "vision_cfg": {}, "text_cfg": {}})");
+  const std::string message = user_error_of(R"({"embed_dim": "big", "vision_cfg": {}, "text_cfg": {}})");
   EXPECT_NE(message.find("embed_dim"), std::string::npos) << message;
 }
 
 TEST(ClipConfig, InitLogitScaleDefaultsToOpenClipsAndIsRangeChecked) {
-  const std::string base = R"("vision_cfg": {"image_size": 16, "patch_size": 4, "width": 8, "layers": 1, "head_width": 4},
+  const std::string base =
+      R"("vision_cfg": {"image_size": 16, "patch_size": 4, "width": 8, "layers": 1, "head_width": 4},
                               "text_cfg": {"width": 8, "heads": 2, "layers": 1})";
   EXPECT_DOUBLE_EQ(ClipConfig::from_json("{\"embed_dim\": 8, " + base + "}", "m.json", "m").init_logit_scale,
                    kInitLogitScale);
-  const auto custom = ClipConfig::from_json("{\"embed_dim\": 8, \"init_logit_scale\": 3.9, " + base + "}", "m.json", "m");
+  const auto custom =
+      ClipConfig::from_json("{\"embed_dim\": 8, \"init_logit_scale\": 3.9, " + base + "}", "m.json", "m");
   EXPECT_DOUBLE_EQ(custom.init_logit_scale, 3.9);
   EXPECT_NE(custom.to_json().find("\"init_logit_scale\": 3.9"), std::string::npos);
   const std::string message = user_error_of("{\"embed_dim\": 8, \"init_logit_scale\": 5.0, " + base + "}");
@@ -69,10 +70,12 @@ TEST(ClipConfig, InitLogitScaleDefaultsToOpenClipsAndIsRangeChecked) {
 }
 
 TEST(ClipConfig, InitLogitBiasMakesASigLipModel) {
-  const std::string base = R"("vision_cfg": {"image_size": 16, "patch_size": 4, "width": 8, "layers": 1, "head_width": 4},
+  const std::string base =
+      R"("vision_cfg": {"image_size": 16, "patch_size": 4, "width": 8, "layers": 1, "head_width": 4},
                               "text_cfg": {"width": 8, "heads": 2, "layers": 1})";
   EXPECT_FALSE(ClipConfig::from_json("{\"embed_dim\": 8, " + base + "}", "m.json", "m").init_logit_bias);
-  const auto siglip = ClipConfig::from_json("{\"embed_dim\": 8, \"init_logit_bias\": -10, " + base + "}", "m.json", "m");
+  const auto siglip =
+      ClipConfig::from_json("{\"embed_dim\": 8, \"init_logit_bias\": -10, " + base + "}", "m.json", "m");
   ASSERT_TRUE(siglip.init_logit_bias);
   EXPECT_DOUBLE_EQ(*siglip.init_logit_bias, -10.0);
   EXPECT_NE(siglip.to_json().find("\"init_logit_bias\": -10"), std::string::npos) << siglip.to_json();

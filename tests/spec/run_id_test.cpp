@@ -40,8 +40,7 @@ TEST_F(RunIdTest, IsTheModelNameAnd12HexDigits) {
 TEST_F(RunIdTest, SameConfigSameIdHoweverItWasWritten) {
   EXPECT_EQ(id({}), id({}));
   // The same values from a file instead of overrides, and a value equal to the default.
-  const config::Document from_file =
-      load({}, "[optim]\nlr = 0.0005\n[train]\nglobal_batch_size = 128\n");
+  const config::Document from_file = load({}, "[optim]\nlr = 0.0005\n[train]\nglobal_batch_size = 128\n");
   EXPECT_EQ(run_id(from_file, "small", "{}"), id({}));
 }
 
@@ -61,8 +60,8 @@ TEST_F(RunIdTest, IgnoredKeysAreTheOnesTrainingCannotFeel) {
   EXPECT_EQ(run_id_ignored_keys(),
             (std::vector<std::string>{"run.output_dir", "train.log_every_steps", "train.prefetch_batches",
                                       "train.loader_workers", "checkpoint.save_final", "checkpoint.every_samples",
-                                      "checkpoint.keep", "checkpoint.resume", "train.grad_cache_chunk",
-                                      "dist.backend", "dist.bucket_mb"}));
+                                      "checkpoint.keep", "checkpoint.resume", "train.grad_cache_chunk", "dist.backend",
+                                      "dist.bucket_mb"}));
 }
 
 // Ids that clipscale 0.1.0 (git 320a93a, the first published schema) gave these configs, as its
@@ -75,8 +74,9 @@ TEST(RunIdStability, IdsOfPublishedConfigsNeverMove) {
   EXPECT_EQ(resolver.resolve(kQuickstart, {}).run_id, kQuickstartId);
   EXPECT_EQ(resolver.resolve(kQuickstart, {"loss.type=siglip", "optim.lr=0.002", "eval.tasks=[\"retrieval\"]"}).run_id,
             "clip-w128-l4-7d7461a71508");
-  EXPECT_EQ(resolver.resolve(kQuickstart, {"model.config=experiments/models/ViT-B-32.json", "train.precision=fp32",
-                                           "data.data_size=5000"})
+  EXPECT_EQ(resolver
+                .resolve(kQuickstart, {"model.config=experiments/models/ViT-B-32.json", "train.precision=fp32",
+                                       "data.data_size=5000"})
                 .run_id,
             "ViT-B-32-b76a1a83e33c");
 }

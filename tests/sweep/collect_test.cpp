@@ -15,8 +15,9 @@ namespace {
 
 class CollectTest : public testing::SweepFixture {
  protected:
-  const Plan plan_ = plan_sweep("col", "[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\"]\n"
-                                       "train.samples_seen = [64, 128]\noptim.lr = [0.001]\n");
+  const Plan plan_ = plan_sweep("col",
+                                "[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\"]\n"
+                                "train.samples_seen = [64, 128]\noptim.lr = [0.001]\n");
 };
 
 TEST_F(CollectTest, OneRowPerRunFileWithAxesComputeAndFinalMetrics) {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "config/document.h"
-#include "sweep/plan.h"
 #include "spec/run_id.h"
+#include "sweep/plan.h"
 
 namespace clipscale::testing {
 

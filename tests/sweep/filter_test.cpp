@@ -25,7 +25,9 @@ FilterValue lookup(const std::string& name) {
   return values.at(name);
 }
 
-bool holds(const std::string& text) { return FilterRule::parse(text, "f.toml:3: filter.skip_if[0]", kTypes).holds(lookup); }
+bool holds(const std::string& text) {
+  return FilterRule::parse(text, "f.toml:3: filter.skip_if[0]", kTypes).holds(lookup);
+}
 
 std::string error_of(const std::string& text) {
   try {
@@ -80,8 +82,9 @@ TEST(FilterRule, SyntaxErrorsGiveTheColumn) {
   EXPECT_NE(error_of("compute >").find("the rule ends where a value was expected (column 10)"), std::string::npos);
   EXPECT_NE(error_of("compute 5").find("expected a comparison (==, !=, <, <=, >, >=), found '5' (column 9)"),
             std::string::npos);
-  EXPECT_NE(error_of("compute > 5 or compute < 1").find("expected 'and' or the end of the rule, found 'or' (column 13)"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("compute > 5 or compute < 1").find("expected 'and' or the end of the rule, found 'or' (column 13)"),
+      std::string::npos);
   EXPECT_NE(error_of("model == \"x").find("unterminated string (column 10)"), std::string::npos);
   EXPECT_NE(error_of("compute => 5").find("unexpected '='"), std::string::npos);
   EXPECT_NE(error_of("").find("the rule ends where a value was expected (column 1)"), std::string::npos);

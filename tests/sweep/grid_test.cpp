@@ -30,10 +30,10 @@ std::vector<std::string> labels(const std::vector<GridPoint>& points) {
 }
 
 TEST(ExpandGrid, IsTheCartesianProductWithTheFirstAxisSlowest) {
-  const SweepSpec spec = spec_with({{"a", {int64_t{1}, int64_t{2}}, 1}, {"b", {std::string("x"), std::string("y"), std::string("z")}, 2}});
-  EXPECT_EQ(labels(expand_grid(spec)),
-            (std::vector<std::string>{"a=1 b=\"x\"", "a=1 b=\"y\"", "a=1 b=\"z\"", "a=2 b=\"x\"", "a=2 b=\"y\"",
-                                      "a=2 b=\"z\""}));
+  const SweepSpec spec =
+      spec_with({{"a", {int64_t{1}, int64_t{2}}, 1}, {"b", {std::string("x"), std::string("y"), std::string("z")}, 2}});
+  EXPECT_EQ(labels(expand_grid(spec)), (std::vector<std::string>{"a=1 b=\"x\"", "a=1 b=\"y\"", "a=1 b=\"z\"",
+                                                                 "a=2 b=\"x\"", "a=2 b=\"y\"", "a=2 b=\"z\""}));
 }
 
 TEST(ExpandGrid, ZippedAxesAdvanceTogether) {
@@ -51,8 +51,8 @@ TEST(ExpandGrid, AZipGroupSitsAtItsFirstAxis) {
                                     {"m", {std::string("a"), std::string("b")}, 2},
                                     {"d", {int64_t{1}, int64_t{2}}, 3}},
                                    {{"d", "s"}});
-  EXPECT_EQ(labels(expand_grid(spec)), (std::vector<std::string>{"s=10 m=\"a\" d=1", "s=10 m=\"b\" d=1",
-                                                                  "s=20 m=\"a\" d=2", "s=20 m=\"b\" d=2"}));
+  EXPECT_EQ(labels(expand_grid(spec)),
+            (std::vector<std::string>{"s=10 m=\"a\" d=1", "s=10 m=\"b\" d=1", "s=20 m=\"a\" d=2", "s=20 m=\"b\" d=2"}));
 }
 
 TEST(ExpandGrid, NoAxesIsOneRunOfTheBaseConfig) {

@@ -65,7 +65,8 @@ TEST_F(LocalLauncherTest, RunsEveryRunAsTrainWithItsOverrides) {
     expected.push_back(v);
   }
   EXPECT_EQ(fakes_.recorded_args("args.local"), expected);
-  const std::string log = testing::run_command("cat " + shell_quote(p.layout.log_file(p.runs[2].resolved.run_id))).output;
+  const std::string log =
+      testing::run_command("cat " + shell_quote(p.layout.log_file(p.runs[2].resolved.run_id))).output;
   EXPECT_NE(log.find("clipscale sweep: attempt 1 of run " + p.runs[2].resolved.run_id + " starts: "), std::string::npos)
       << log;
   EXPECT_NE(log.find("training ok"), std::string::npos) << log;
@@ -126,7 +127,8 @@ TEST_F(LocalLauncherTest, ASignalStopsTheLaunchAndTheRunsCheckpoint) {
   EXPECT_EQ(report.runs[2].state, RunState::kPending) << "the third never started";
   EXPECT_EQ(attempts(report.runs[0]), std::vector<std::string>{"exit 75 (preempted)"});
   EXPECT_LT(report.seconds, 8.0) << "the runs stopped early instead of sleeping to the end";
-  const std::string log = testing::run_command("cat " + shell_quote(p.layout.log_file(p.runs[0].resolved.run_id))).output;
+  const std::string log =
+      testing::run_command("cat " + shell_quote(p.layout.log_file(p.runs[0].resolved.run_id))).output;
   EXPECT_NE(log.find("checkpointed"), std::string::npos) << log;
 }
 

@@ -9,15 +9,17 @@
 #include "core/error.h"
 #include "support/process.h"
 #include "sweep/plan_report.h"
-#include "sweep_fixture.h"
 #include "sweep/throughput.h"
+#include "sweep_fixture.h"
 
 namespace clipscale::sweep {
 namespace {
 
 class PlanTest : public testing::SweepFixture {
  protected:
-  Plan plan(const std::string& body, const std::string& output_dir = "") { return plan_sweep("grid", body, output_dir); }
+  Plan plan(const std::string& body, const std::string& output_dir = "") {
+    return plan_sweep("grid", body, output_dir);
+  }
   std::string error_of(const std::string& body) {
     try {
       plan(body);
@@ -30,11 +32,12 @@ class PlanTest : public testing::SweepFixture {
 };
 
 TEST_F(PlanTest, ResolvesEveryGridPointWithTheSweepsOverrides) {
-  const Plan p = plan("[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\"]\ntrain.samples_seen = [63, 128]\n"
-                      "[launch]\nthreads_per_rank = 2\n");
+  const Plan p = plan(
+      "[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\"]\ntrain.samples_seen = [63, 128]\n"
+      "[launch]\nthreads_per_rank = 2\n");
   ASSERT_EQ(p.runs.size(), 4u);
   EXPECT_EQ(p.runs[1].overrides, (std::vector<std::string>{"model.config=\"m/small.json\"", "train.samples_seen=128",
-                                                            "run.name=\"grid\"", "train.threads=2"}));
+                                                           "run.name=\"grid\"", "train.threads=2"}));
   EXPECT_EQ(p.train_overrides(p.runs[1]).back(), "run.output_dir=\"" + scratch_.file("results") + "\"");
   EXPECT_EQ(p.runs[0].resolved.samples_seen, 64) << "rounded up to whole batches of 4";
   EXPECT_EQ(p.runs[2].resolved.model_name, "large");
@@ -62,8 +65,9 @@ TEST_F(PlanTest, RePlanningGivesTheSameIds) {
 }
 
 TEST_F(PlanTest, LaunchAxesSetRanksAndThreadsPerRun) {
-  const Plan p = plan("[axes]\nrun.seed = [0, 1]\nlaunch.ranks_per_run = [1, 2]\n[zip]\nr = [\"run.seed\", "
-                      "\"launch.ranks_per_run\"]\n");
+  const Plan p = plan(
+      "[axes]\nrun.seed = [0, 1]\nlaunch.ranks_per_run = [1, 2]\n[zip]\nr = [\"run.seed\", "
+      "\"launch.ranks_per_run\"]\n");
   ASSERT_EQ(p.runs.size(), 2u);
   EXPECT_EQ(p.runs[0].ranks, 1);
   EXPECT_EQ(p.runs[1].ranks, 2);
@@ -72,9 +76,10 @@ TEST_F(PlanTest, LaunchAxesSetRanksAndThreadsPerRun) {
 }
 
 TEST_F(PlanTest, FiltersSkipRunsAndSayWhy) {
-  const Plan p = plan("[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\"]\ntrain.samples_seen = [40, 400]\n"
-                      "[filter]\nskip_if_samples_below_data_size = true\nskip_if = [\"model == \\\"large\\\" and "
-                      "compute > 1e8\"]\n");
+  const Plan p = plan(
+      "[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\"]\ntrain.samples_seen = [40, 400]\n"
+      "[filter]\nskip_if_samples_below_data_size = true\nskip_if = [\"model == \\\"large\\\" and "
+      "compute > 1e8\"]\n");
   ASSERT_EQ(p.runs.size(), 1u);
   EXPECT_EQ(p.runs[0].resolved.model_name, "small");
   EXPECT_EQ(p.runs[0].resolved.samples_seen, 400);
@@ -107,8 +112,9 @@ TEST_F(PlanTest, OutputDirCanBeOverridden) {
 }
 
 TEST_F(PlanTest, JsonHasRunsSkippedAndTotals) {
-  const Plan p = plan("[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\"]\ntrain.samples_seen = [40, 400]\n"
-                      "[filter]\nskip_if_samples_below_data_size = true\n");
+  const Plan p = plan(
+      "[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\"]\ntrain.samples_seen = [40, 400]\n"
+      "[filter]\nskip_if_samples_below_data_size = true\n");
   const auto json = nlohmann::json::parse(format_plan_json(p, Throughput()));
   EXPECT_EQ(json["sweep"], "grid");
   ASSERT_EQ(json["runs"].size(), 2u);

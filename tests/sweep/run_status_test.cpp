@@ -55,7 +55,8 @@ TEST_F(RunStatusTest, SqueueRefinesTheStatesOfSubmittedRuns) {
   testing::write_run_file(plan_, plan_.runs[2], io::kRunStatusPreempted);
   testing::write_text(plan_.layout.slurm_jobs_file(), "array\t7\t0-4\ncollect\t8\n");
   std::string runs = "# index\trun_id\n";
-  for (size_t i = 0; i < 5; ++i) runs += std::to_string(i) + "\t" + id(i) + "\t1\t1\trun.seed=" + std::to_string(i) + "\n";
+  for (size_t i = 0; i < 5; ++i)
+    runs += std::to_string(i) + "\t" + id(i) + "\t1\t1\trun.seed=" + std::to_string(i) + "\n";
   testing::write_text(plan_.layout.slurm_runs_file(), runs);
   // Run 1 was requeued (its file still says running), run 2 waits to resume, run 3 runs (no
   // file yet), run 4 waits for a free slot.

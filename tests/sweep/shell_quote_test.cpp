@@ -72,8 +72,8 @@ TEST(RenderScript, QuotesEveryValueOfATemplate) {
   const std::string dir = scratch.path().string();
   const std::string script_path = scratch.file("script.sh");
   for (const std::string& value : hostile_values(dir)) {
-    const std::string text = render_script("#!/bin/bash\nname=@NAME@\nprintf '%s|' \"$name\" @NAME@\n",
-                                           {{"NAME", value}}, "test.in");
+    const std::string text =
+        render_script("#!/bin/bash\nname=@NAME@\nprintf '%s|' \"$name\" @NAME@\n", {{"NAME", value}}, "test.in");
     testing::write_text(script_path, text);
     const auto r = testing::run_command("bash " + shell_quote(script_path));
     EXPECT_EQ(r.exit_code, 0) << text;

@@ -48,14 +48,16 @@ class SlurmSweep : public ::testing::Test {
   static void SetUpTestSuite() {
     const char* conf = std::getenv("SLURM_CONF");
     if (conf != nullptr && run_command("sinfo -h -o %T").exit_code == 0) return;
-    if (fs::exists(kDefaultConf) && run_command(std::string("SLURM_CONF=") + kDefaultConf + " sinfo -h -o %T").exit_code == 0) {
+    if (fs::exists(kDefaultConf) &&
+        run_command(std::string("SLURM_CONF=") + kDefaultConf + " sinfo -h -o %T").exit_code == 0) {
       ::setenv("SLURM_CONF", kDefaultConf, 1);
       return;
     }
     const CommandResult r = run_command("bash " + q(std::string(CLIPSCALE_SOURCE_DIR) + "/slurm/local/start.sh"));
     std::smatch m;
     if (r.exit_code != 0 || !std::regex_search(r.output, m, std::regex("export SLURM_CONF=(\\S+)"))) {
-      skip_reason_ = "no SLURM cluster: slurm/local/start.sh failed (exit " + std::to_string(r.exit_code) + "): " + r.output;
+      skip_reason_ =
+          "no SLURM cluster: slurm/local/start.sh failed (exit " + std::to_string(r.exit_code) + "): " + r.output;
       return;
     }
     ::setenv("SLURM_CONF", m[1].str().c_str(), 1);
@@ -110,7 +112,8 @@ TEST_F(SlurmSweep, RequeuedAndSignalledTasksResumeAndMatchTheLocalLauncher) {
   const std::string in_dir = "cd " + q(dir.string()) + " && ";
 
   // 1. The reference: the same sweep with the local launcher.
-  const CommandResult local = run_command(in_dir + clipscale("sweep run " + q(sweep) + " --output-dir " + q(local_dir)));
+  const CommandResult local =
+      run_command(in_dir + clipscale("sweep run " + q(sweep) + " --output-dir " + q(local_dir)));
   ASSERT_EQ(local.exit_code, 0) << local.output;
   const double local_seconds = seconds_since(t0);
 
@@ -157,7 +160,8 @@ TEST_F(SlurmSweep, RequeuedAndSignalledTasksResumeAndMatchTheLocalLauncher) {
   }
   ASSERT_TRUE(requeued && signalled) << "runs 0 and 3 were never seen mid-run";
   for (size_t i = 0; i < 4; ++i)
-    ASSERT_EQ(run_status(run_file(i)), io::kRunStatusDone) << "run " << i << " log:\n" << slurp(root + "/logs/" + ids[i] + ".log");
+    ASSERT_EQ(run_status(run_file(i)), io::kRunStatusDone) << "run " << i << " log:\n"
+                                                           << slurp(root + "/logs/" + ids[i] + ".log");
   EXPECT_NE(status_mid.find("SLURM array jobs " + arrays[0] + ", " + arrays[1]), std::string::npos) << status_mid;
 
   // Each interrupted run was started again by SLURM (restart 1) after its interruption.
@@ -175,7 +179,8 @@ TEST_F(SlurmSweep, RequeuedAndSignalledTasksResumeAndMatchTheLocalLauncher) {
   // 4. The collect job runs once both arrays have ended.
   const std::string sweep_h5 = root + "/sweep.h5";
   while (!fs::exists(sweep_h5) && seconds_since(t0) < 300) std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_TRUE(fs::exists(sweep_h5)) << slurp(root + "/slurm/collect-" + std::to_string(std::stoi(arrays[1]) + 1) + ".out");
+  ASSERT_TRUE(fs::exists(sweep_h5)) << slurp(root + "/slurm/collect-" + std::to_string(std::stoi(arrays[1]) + 1) +
+                                             ".out");
   const CommandResult status = run_command(clipscale("sweep status " + q(sweep) + " --output-dir " + q(slurm_dir)));
   EXPECT_NE(status.output.find("4 runs: 4 done"), std::string::npos) << status.output;
 

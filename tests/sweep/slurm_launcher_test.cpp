@@ -23,8 +23,9 @@ std::string slurp(const std::string& path) { return testing::run_command("cat " 
 class SlurmLauncherTest : public testing::SweepFixture {
  protected:
   // A sweep whose name and output folder would run `touch INJECTED` if a shell evaluated them.
-  Plan plan(const std::string& axes = "[axes]\nrun.seed = [0, 1]\nlaunch.ranks_per_run = [1, 2]\n[zip]\nr = "
-                                      "[\"run.seed\", \"launch.ranks_per_run\"]\n",
+  Plan plan(const std::string& axes =
+                "[axes]\nrun.seed = [0, 1]\nlaunch.ranks_per_run = [1, 2]\n[zip]\nr = "
+                "[\"run.seed\", \"launch.ranks_per_run\"]\n",
             const std::string& launch = "[launch]\nthreads_per_rank = 1\nmax_concurrent = 2\npartition = \"debug\"\n") {
     return plan_sweep(hostile_name_, axes + launch, out_dir_);
   }
@@ -62,8 +63,8 @@ class SlurmLauncherTest : public testing::SweepFixture {
   std::string signal_task(const Plan& p, const std::string& signal) {
     const std::string script = write_array_script(p);
     const std::string driver = "started=" + shell_quote(fakes_.file("started")) + "; (bash " + shell_quote(script) +
-                               " & pid=$!; while [ ! -e \"$started\" ]; do sleep 0.05; done; sleep 0.2; kill -" + signal +
-                               " $pid; wait $pid; echo \"rc=$?\")";
+                               " & pid=$!; while [ ! -e \"$started\" ]; do sleep 0.05; done; sleep 0.2; kill -" +
+                               signal + " $pid; wait $pid; echo \"rc=$?\")";
     return testing::run_command(in_scratch_ + "export " + fakes_.env("wait-usr1") +
                                 "SLURM_ARRAY_JOB_ID=42 SLURM_ARRAY_TASK_ID=0; " + driver)
         .output;
@@ -179,8 +180,9 @@ TEST_F(SlurmLauncherTest, FailedRunsAreRetriedUpToMaxRetriesButUserErrorsAreNot)
 }
 
 TEST_F(SlurmLauncherTest, SubmitsOneArrayPerLaunchShapeAndACollectJobAfterThem) {
-  const Plan p = plan("[axes]\nrun.seed = [0, 1, 2]\nlaunch.ranks_per_run = [1, 2, 1]\n[zip]\nr = [\"run.seed\", "
-                      "\"launch.ranks_per_run\"]\n");
+  const Plan p = plan(
+      "[axes]\nrun.seed = [0, 1, 2]\nlaunch.ranks_per_run = [1, 2, 1]\n[zip]\nr = [\"run.seed\", "
+      "\"launch.ranks_per_run\"]\n");
   // Run 2 is done already: it is not submitted.
   {
     io::RunHeader header;
@@ -209,11 +211,11 @@ TEST_F(SlurmLauncherTest, SubmitsOneArrayPerLaunchShapeAndACollectJobAfterThem) 
   ASSERT_GE(collect.size(), 4u);
   EXPECT_EQ(collect[2], "--dependency=afterany:101:102");
   EXPECT_EQ(collect.back(), slurm_dir + "/collect.sbatch");
-  EXPECT_EQ(slurp(p.layout.slurm_jobs_file()),
-            "array\t101\t0\narray\t102\t1\ncollect\t103\n");
+  EXPECT_EQ(slurp(p.layout.slurm_jobs_file()), "array\t101\t0\narray\t102\t1\ncollect\t103\n");
 
   // The collect script runs `clipscale sweep collect` with the sweep file and output folder.
-  const auto r = testing::run_command(in_scratch_ + fakes_.env("ok") + "bash " + shell_quote(slurm_dir + "/collect.sbatch"));
+  const auto r =
+      testing::run_command(in_scratch_ + fakes_.env("ok") + "bash " + shell_quote(slurm_dir + "/collect.sbatch"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(fakes_.recorded_args("args.local"),
             (std::vector<std::string>{"sweep", "collect", scratch_.file("sweep.toml"), "--output-dir", out_dir_}));

@@ -22,13 +22,14 @@ TEST(IndexList, RangesAndSingles) {
 TEST(ParseSqueue, OneLinePerTaskAndPendingRangesExpanded) {
   // What `squeue -h -r -j 7,9 -o '%i|%T|%r'` prints while an array runs with %2 and a
   // requeued task waits; the collect job (no array) and another user's array are listed too.
-  const std::string out = "7_1|RUNNING|None\n"
-                          "7_[2-3,5%2]|PENDING|JobArrayTaskLimit\n"
-                          "7_0|PENDING|BeginTime\n"
-                          "\n"
-                          "8|PENDING|Dependency\n"
-                          "9_4|COMPLETING|None\n"
-                          "12_0|RUNNING|None\n";
+  const std::string out =
+      "7_1|RUNNING|None\n"
+      "7_[2-3,5%2]|PENDING|JobArrayTaskLimit\n"
+      "7_0|PENDING|BeginTime\n"
+      "\n"
+      "8|PENDING|Dependency\n"
+      "9_4|COMPLETING|None\n"
+      "12_0|RUNNING|None\n";
   const std::vector<SlurmTask> tasks = parse_squeue(out, {"7", "8", "9"});
   ASSERT_EQ(tasks.size(), 7u);
   EXPECT_EQ(tasks[0].job_id, "7");

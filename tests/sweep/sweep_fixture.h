@@ -18,14 +18,15 @@ namespace clipscale::testing {
 class SweepFixture : public ::testing::Test {
  protected:
   SweepFixture() {
-    write_text(base_, "[run]\noutput_dir = \"" + results_ + "\"\n[model]\nconfig = \"m/small.json\"\n"
-                      "[data]\ndata_size = 100\n[train]\nsamples_seen = 64\n");
+    write_text(base_, "[run]\noutput_dir = \"" + results_ +
+                          "\"\n[model]\nconfig = \"m/small.json\"\n"
+                          "[data]\ndata_size = 100\n[train]\nsamples_seen = 64\n");
   }
 
   /// Writes <scratch>/sweep.toml ([sweep] name and base, then `body`) and plans it.
   sweep::Plan plan_sweep(const std::string& name, const std::string& body, const std::string& output_dir = "") {
-    write_text(sweep_file_, "[sweep]\nname = " + config::format_string(name) + "\nbase = " +
-                                config::format_string(base_) + "\n" + body);
+    write_text(sweep_file_, "[sweep]\nname = " + config::format_string(name) +
+                                "\nbase = " + config::format_string(base_) + "\n" + body);
     return sweep::make_plan(sweep::load_sweep_spec(sweep_file_, resolver_.schema()), resolver_, output_dir);
   }
 

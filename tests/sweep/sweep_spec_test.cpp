@@ -67,7 +67,8 @@ TEST_F(SweepSpecTest, ReadsEverySection) {
   EXPECT_EQ(spec.axes[0].line, 5);
   EXPECT_EQ(spec.axes[1].key, "train.samples_seen");
   EXPECT_EQ(spec.axes[1].values, (std::vector<config::Value>{int64_t{64}, int64_t{128}}));
-  EXPECT_EQ(spec.axes[3].values, (std::vector<config::Value>{1.0, 2.5e-3})) << "an int axis value of a float key is a float";
+  EXPECT_EQ(spec.axes[3].values, (std::vector<config::Value>{1.0, 2.5e-3}))
+      << "an int axis value of a float key is a float";
   EXPECT_EQ(spec.axes[4].values[1], config::Value(std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(spec.axes[5].key, kRanksAxis);
   EXPECT_EQ(spec.zip_groups, (std::vector<std::vector<std::string>>{{"train.samples_seen", "data.data_size"}}));
@@ -100,12 +101,13 @@ TEST_F(SweepSpecTest, UnknownSectionsAndKeysSuggestTheClosest) {
 }
 
 TEST_F(SweepSpecTest, AxisValuesAreCheckedAgainstTheRunSchemaAtTheirLine) {
-  EXPECT_EQ(error_of("[sweep]\nbase = \"b.toml\"\n[axes]\ntrain.samples_seen = [\n  64,\n  \"many\",\n  0,\n  64,\n]\n"),
-            "grid.toml:4: axes.train.samples_seen lists 64 twice. HINT: each value of an axis gives different runs; "
-            "remove the repeat.\n"
-            "grid.toml:6: axes.train.samples_seen[1] = \"many\" is not an int. HINT: write the axis as "
-            "train.samples_seen = [1, 2].\n"
-            "grid.toml:7: axes.train.samples_seen[2] = 0 violates train.samples_seen >= 1. HINT: S.");
+  EXPECT_EQ(
+      error_of("[sweep]\nbase = \"b.toml\"\n[axes]\ntrain.samples_seen = [\n  64,\n  \"many\",\n  0,\n  64,\n]\n"),
+      "grid.toml:4: axes.train.samples_seen lists 64 twice. HINT: each value of an axis gives different runs; "
+      "remove the repeat.\n"
+      "grid.toml:6: axes.train.samples_seen[1] = \"many\" is not an int. HINT: write the axis as "
+      "train.samples_seen = [1, 2].\n"
+      "grid.toml:7: axes.train.samples_seen[2] = 0 violates train.samples_seen >= 1. HINT: S.");
   EXPECT_EQ(error_of("[sweep]\nbase = \"b.toml\"\n[axes]\nrun.seed = 3\nrun.name = [\"x\"]\n"),
             "grid.toml:4: axes.run.seed = 3 is not a list of values. HINT: an axis lists the values the runs take, "
             "e.g. run.seed = [1, 2].\n"

@@ -30,8 +30,9 @@ TEST(WallSeconds, FillsTheSlotThatFreesFirst) {
 class ThroughputTest : public testing::SweepFixture {};
 
 TEST_F(ThroughputTest, PricesRunsFromMeasuredFlopsPerSecond) {
-  const Plan plan = plan_sweep("t", "[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\", \"m/other.json\"]\n"
-                                    "train.samples_seen = [400]\n");
+  const Plan plan = plan_sweep("t",
+                               "[axes]\nmodel.config = [\"m/small.json\", \"m/large.json\", \"m/other.json\"]\n"
+                               "train.samples_seen = [400]\n");
   EXPECT_EQ(measure_throughput(plan).runs(), 0);
   EXPECT_FALSE(measure_throughput(plan).estimate_seconds(plan.runs[0]).has_value());
 
@@ -45,7 +46,8 @@ TEST_F(ThroughputTest, PricesRunsFromMeasuredFlopsPerSecond) {
   // other (1e5 params): the median rate of all models, (2e7 + 1.6e7) / 2, for 400 × 2e5 FLOPs.
   EXPECT_DOUBLE_EQ(*t.estimate_seconds(plan.runs[2]), 400 * 2e5 / 1.8e7);
   const std::string table = format_plan_table(plan, t);
-  EXPECT_NE(table.find("28s of training, about 28s with 1 at once (throughput measured on 2 runs)"), std::string::npos) << table;
+  EXPECT_NE(table.find("28s of training, about 28s with 1 at once (throughput measured on 2 runs)"), std::string::npos)
+      << table;
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ const std::string kDataDir = CLIPSCALE_TEST_DATA_DIR;
 
 std::string from_hex(const std::string& hex) {
   std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -209,8 +210,8 @@ TEST(BpeTokenizerFromMerges, AppliesTheLowestRankedPairFirstEverywhere) {
   // "a a a" merges left to right without overlap: (a a) a -> "aa" "a</w>".
   const BpeTokenizer t = BpeTokenizer::from_merges({{"a", "a"}, {"aa", "a</w>"}, {"b", "c</w>"}});
   EXPECT_EQ(t.vocab_size(), 512 + 3 + 2);
-  EXPECT_EQ(t.encode("aa"), (Ids{64, 256 + 64}));  // no merge "a a</w>": stays two byte symbols
-  EXPECT_EQ(t.encode("aaa"), (Ids{513}));          // a a a -> aa a</w> -> aaa</w>
+  EXPECT_EQ(t.encode("aa"), (Ids{64, 256 + 64}));         // no merge "a a</w>": stays two byte symbols
+  EXPECT_EQ(t.encode("aaa"), (Ids{513}));                 // a a a -> aa a</w> -> aaa</w>
   EXPECT_EQ(t.encode("aaaa"), (Ids{512, 64, 256 + 64}));  // aa a a</w>: no (aa, a) merge
   EXPECT_EQ(t.encode("bc"), (Ids{514}));
   EXPECT_EQ(t.encode("a"), (Ids{256 + 64}));

@@ -21,8 +21,8 @@ const std::string kDataDir = CLIPSCALE_TEST_DATA_DIR;
 
 // ~100k short captions over a Zipf-like vocabulary of pseudo-words, seeded.
 std::vector<std::string> synthetic_corpus(size_t captions, uint64_t seed) {
-  static const std::vector<std::string> kSyllables = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ber",
-                                                      "dan", "gel", "hop", "jun", "pra", "stu", "wex"};
+  static const std::vector<std::string> kSyllables = {"ka",  "lo",  "mi",  "ne",  "ru",  "sa",  "ti",  "vo",
+                                                      "ber", "dan", "gel", "hop", "jun", "pra", "stu", "wex"};
   core::Rng rng(seed);
   std::vector<std::string> words;
   for (int w = 0; w < 20000; ++w) {
@@ -54,16 +54,16 @@ TEST(TrainBpe, MatchesTheReferenceTrainerMergeForMerge) {
   ASSERT_TRUE(in);
   const nlohmann::json golden = nlohmann::json::parse(in);
   const nlohmann::json& training = golden["training"];
-  const BpeTokenizer trained = train_bpe(training["corpus"].get<std::vector<std::string>>(),
-                                         training["vocab_size"].get<int64_t>(),
-                                         training["min_frequency"].get<int64_t>());
+  const BpeTokenizer trained =
+      train_bpe(training["corpus"].get<std::vector<std::string>>(), training["vocab_size"].get<int64_t>(),
+                training["min_frequency"].get<int64_t>());
   const BpeTokenizer reference = BpeTokenizer::from_file(kDataDir + "/tiny_vocab.txt.gz");
   // The reference stopped below min_frequency before reaching the requested size.
   ASSERT_LT(reference.vocab_size(), training["vocab_size"].get<int64_t>());
   EXPECT_EQ(trained.merges(), reference.merges());
   // Asking for fewer merges gives a prefix of the same list.
-  const BpeTokenizer shorter = train_bpe(training["corpus"].get<std::vector<std::string>>(), 514 + 50,
-                                         training["min_frequency"].get<int64_t>());
+  const BpeTokenizer shorter =
+      train_bpe(training["corpus"].get<std::vector<std::string>>(), 514 + 50, training["min_frequency"].get<int64_t>());
   ASSERT_EQ(shorter.merges().size(), 50u);
   EXPECT_TRUE(std::equal(shorter.merges().begin(), shorter.merges().end(), reference.merges().begin()));
 }

@@ -65,7 +65,9 @@ TEST(ByteEncoder, IsABijectionAndRoundTripsEveryByte) {
   EXPECT_EQ(code_point_to_byte(0x144), -1);
   EXPECT_EQ(code_point_to_byte(0x20), -1);
   EXPECT_EQ(symbols_to_bytes(bytes_to_symbols(all_bytes)), all_bytes);
-  EXPECT_EQ(bytes_to_symbols("a b"), "a\xC4\xA0" "b");
+  EXPECT_EQ(bytes_to_symbols("a b"),
+            "a\xC4\xA0"
+            "b");
   EXPECT_EQ(symbols_to_bytes("caf\xC3\x83\xC2\xA9</w>"), "caf\xC3\xA9</w>");
 }
 

@@ -30,7 +30,7 @@ TEST(PreTokenize, KeepsContractionsInPatternOrder) {
   EXPECT_EQ(split("it's we're they'll i'm you've he'd don't"),
             (Words{"it", "'s", "we", "'re", "they", "'ll", "i", "'m", "you", "'ve", "he", "'d", "don", "'t"}));
   EXPECT_EQ(split("IT'S"), (Words{"IT", "'S"}));
-  EXPECT_EQ(split("''s"), (Words{"''", "s"}));    // the run of quotes wins at the first quote
+  EXPECT_EQ(split("''s"), (Words{"''", "s"}));  // the run of quotes wins at the first quote
   EXPECT_EQ(split("'x"), (Words{"'", "x"}));
   EXPECT_EQ(split("it'\xC5\xBF"), (Words{"it", "'\xC5\xBF"}));  // regex folds ſ to s
 }
@@ -42,7 +42,9 @@ TEST(PreTokenize, KeepsSpecialTokensWhole) {
 }
 
 TEST(PreTokenize, SkipsCodePointsInNoClass) {
-  EXPECT_EQ(split("a\xCD\x85" "b"), (Words{"a", "b"}));  // U+0345
+  EXPECT_EQ(split("a\xCD\x85"
+                  "b"),
+            (Words{"a", "b"}));  // U+0345
 }
 
 TEST(PreTokenize, ReportsCodePointSpans) {

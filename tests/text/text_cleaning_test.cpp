@@ -10,7 +10,9 @@ TEST(CleanText, StripsCollapsesWhitespaceAndLowercases) {
   EXPECT_EQ(clean_text("  A Photo \t of\n\nA   CAT  "), "a photo of a cat");
   EXPECT_EQ(clean_text(""), "");
   EXPECT_EQ(clean_text(" \t\n "), "");
-  EXPECT_EQ(clean_text("non\xC2\xA0" "breaking\xE3\x80\x80space"), "non breaking space");
+  EXPECT_EQ(clean_text("non\xC2\xA0"
+                       "breaking\xE3\x80\x80space"),
+            "non breaking space");
 }
 
 TEST(CleanText, UnescapesHtmlExactlyTwice) {
@@ -22,12 +24,13 @@ TEST(CleanText, UnescapesHtmlExactlyTwice) {
 
 TEST(CleanText, StripUsesPythonIsspaceButCollapseUsesRegexWhitespace) {
   // U+001C is str.isspace() (stripped at the ends) but not regex \s (kept inside).
-  EXPECT_EQ(clean_text("\x1C a\x1C" "b \x1C"), "a\x1C" "b");
+  EXPECT_EQ(clean_text("\x1C a\x1C"
+                       "b \x1C"),
+            "a\x1C"
+            "b");
 }
 
-TEST(CleanText, LowercasesLikePython) {
-  EXPECT_EQ(clean_text("CAFÉ ΟΔΟΣ İ"), "café οδος i\xCC\x87");
-}
+TEST(CleanText, LowercasesLikePython) { EXPECT_EQ(clean_text("CAFÉ ΟΔΟΣ İ"), "café οδος i\xCC\x87"); }
 
 TEST(CleanText, ReplacesMalformedUtf8) { EXPECT_EQ(clean_text("caf\xC3 ok"), "caf\xEF\xBF\xBD ok"); }
 

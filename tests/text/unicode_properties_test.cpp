@@ -16,8 +16,8 @@ TEST(CharClass, FollowsRegexLetterNumberAndWhitespaceClasses) {
   EXPECT_EQ(char_class(0x216B), CharClass::kNumber);  // Ⅻ  (Nl)
   EXPECT_EQ(char_class(U' '), CharClass::kSpace);
   EXPECT_EQ(char_class(U'\t'), CharClass::kSpace);
-  EXPECT_EQ(char_class(0xA0), CharClass::kSpace);     // no-break space
-  EXPECT_EQ(char_class(0x3000), CharClass::kSpace);   // ideographic space
+  EXPECT_EQ(char_class(0xA0), CharClass::kSpace);    // no-break space
+  EXPECT_EQ(char_class(0x3000), CharClass::kSpace);  // ideographic space
   EXPECT_EQ(char_class(U'!'), CharClass::kOther);
   EXPECT_EQ(char_class(U'\''), CharClass::kOther);
   EXPECT_EQ(char_class(0x1F600), CharClass::kOther);  // 😀

@@ -15,14 +15,18 @@ TEST(Utf8, DecodesValidSequencesOfEveryLength) {
 // Expectations are Python's bytes.decode("utf-8", errors="replace").
 TEST(Utf8, ReplacesEachMaximalIllFormedSubpartLikePython) {
   const std::u32string r(1, kReplacementCharacter);
-  EXPECT_EQ(decode_utf8("\xE2\x82"), r);                            // truncated at the end
-  EXPECT_EQ(decode_utf8("\xF0\x9F\x98" "A"), r + U"A");             // truncated, then ASCII
-  EXPECT_EQ(decode_utf8("\xED\xA0\x80"), r + r + r);                // encoded surrogate
-  EXPECT_EQ(decode_utf8("\xC0\xAF"), r + r);                        // overlong
-  EXPECT_EQ(decode_utf8("\xE0\x80\xAF"), r + r + r);                // overlong
-  EXPECT_EQ(decode_utf8("\xF4\x90\x80\x80"), r + r + r + r);        // above U+10FFFF
-  EXPECT_EQ(decode_utf8("\x80\xBF"), r + r);                        // stray continuations
-  EXPECT_EQ(decode_utf8("a\xFF" "b"), U"a" + r + U"b");
+  EXPECT_EQ(decode_utf8("\xE2\x82"), r);  // truncated at the end
+  EXPECT_EQ(decode_utf8("\xF0\x9F\x98"
+                        "A"),
+            r + U"A");                                        // truncated, then ASCII
+  EXPECT_EQ(decode_utf8("\xED\xA0\x80"), r + r + r);          // encoded surrogate
+  EXPECT_EQ(decode_utf8("\xC0\xAF"), r + r);                  // overlong
+  EXPECT_EQ(decode_utf8("\xE0\x80\xAF"), r + r + r);          // overlong
+  EXPECT_EQ(decode_utf8("\xF4\x90\x80\x80"), r + r + r + r);  // above U+10FFFF
+  EXPECT_EQ(decode_utf8("\x80\xBF"), r + r);                  // stray continuations
+  EXPECT_EQ(decode_utf8("a\xFF"
+                        "b"),
+            U"a" + r + U"b");
 }
 
 TEST(Utf8, EncodeInvertsDecodeForEveryScalarValueBoundary) {

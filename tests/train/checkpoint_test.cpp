@@ -7,9 +7,9 @@
 
 #include "core/error.h"
 #include "io/safetensors.h"
+#include "support/scratch_dir.h"
 #include "text/bpe_tokenizer.h"
 #include "text/bpe_trainer.h"
-#include "support/scratch_dir.h"
 
 namespace clipscale::train {
 namespace {
@@ -26,9 +26,7 @@ spec::ClipConfig small_config() {
 
 class CheckpointTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    tokenizer_ = text::train_bpe({"a red circle", "a blue square"}, 600);
-  }
+  void SetUp() override { tokenizer_ = text::train_bpe({"a red circle", "a blue square"}, 600); }
   testing::ScratchDir scratch_;
   const fs::path dir_ = scratch_.path();
   text::BpeTokenizer tokenizer_ = text::BpeTokenizer::from_merges({});

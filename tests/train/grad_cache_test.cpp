@@ -27,8 +27,7 @@ class GradCacheTest : public ::testing::TestWithParam<Case> {
     torch::manual_seed(11);
     model::ClipModel clip(testing::tiny_clip_config(siglip));
     const auto batch = testing::random_batch(clip->config(), 24, 5);
-    const double loss =
-        forward_backward(*clip, batch.images, batch.tokens, *comm_, GetParam().loss, precision, chunk);
+    const double loss = forward_backward(*clip, batch.images, batch.tokens, *comm_, GetParam().loss, precision, chunk);
     return {loss, gradients(*clip)};
   }
 
@@ -99,8 +98,8 @@ TEST(GradCache, ReplaysEachChunksRandomState) {
   auto run = [&](int64_t chunk) {
     clip->zero_grad();
     torch::manual_seed(123);
-    const double loss = forward_backward(noisy, clip->logit_scale, clip->logit_bias, batch.images, batch.tokens,
-                                         *comm, {}, model::Precision::kFp32, chunk);
+    const double loss = forward_backward(noisy, clip->logit_scale, clip->logit_bias, batch.images, batch.tokens, *comm,
+                                         {}, model::Precision::kFp32, chunk);
     return std::make_pair(loss, gradients(*clip));
   };
   const auto [reference_loss, reference] = run(0);

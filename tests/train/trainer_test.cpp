@@ -9,8 +9,8 @@
 
 #include "core/error.h"
 #include "io/run_file.h"
-#include "train/checkpoint.h"
 #include "support/scratch_dir.h"
+#include "train/checkpoint.h"
 
 namespace clipscale::train {
 namespace {
@@ -18,7 +18,6 @@ namespace fs = std::filesystem;
 
 class TrainerTest : public ::testing::Test {
  protected:
-
   TrainOptions tiny(const std::string& run_id) const {
     TrainOptions o;
     o.run_id = run_id;
@@ -54,7 +53,8 @@ TEST_F(TrainerTest, SameConfigAndSeedGiveBitIdenticalResults) {
   EXPECT_EQ(a.final_loss, b.final_loss) << "bitwise, not approximately";
   const auto ca = load_checkpoint(a.checkpoint_dir), cb = load_checkpoint(b.checkpoint_dir);
   auto pb = cb.model->named_parameters();
-  for (const auto& item : ca.model->named_parameters()) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
+  for (const auto& item : ca.model->named_parameters())
+    EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
   TrainOptions other = tiny("unit-c");
   other.config.run.seed = 4;
   EXPECT_NE(run_training(other, "# c").final_loss, a.final_loss);
@@ -82,7 +82,8 @@ TEST_F(TrainerTest, WritesACompleteRunFile) {
   ASSERT_TRUE(file.eval_final.count("zeroshot_shape"));
   ASSERT_TRUE(file.eval_final.count("retrieval"));
   EXPECT_EQ(file.eval_series.at("zeroshot_color").at("samples_seen"), (std::vector<double>{320, 640}));
-  EXPECT_DOUBLE_EQ(file.eval_final.at("zeroshot_shape").at("top1"), result.final_metrics.at("zeroshot_shape").at("top1"));
+  EXPECT_DOUBLE_EQ(file.eval_final.at("zeroshot_shape").at("top1"),
+                   result.final_metrics.at("zeroshot_shape").at("top1"));
 }
 
 TEST_F(TrainerTest, AFinishedRunIsNotOverwritten) {
