@@ -28,6 +28,8 @@ bool BootstrapOptions::is_valid(const std::string& prefix, std::string* error) c
 }
 
 std::vector<size_t> resample_indices(size_t n, uint64_t seed, uint64_t index) {
+  // Each replicate has its own generator, keyed by (seed, replicate index): the resamples, and so
+  // the intervals, are the same whatever the thread count or the order the threads finish in.
   core::Rng rng(core::hash_combine(seed, index));
   std::vector<size_t> picked(n);
   for (size_t& i : picked) i = static_cast<size_t>(rng.uniform_int(n));
@@ -48,6 +50,9 @@ BootstrapResult bootstrap(const std::vector<Observation>& observations, LawForm 
       if (law) result.replicates[b] = std::move(*law);
     }
   });
+  // A resample the fit cannot solve is kept as a NaN replicate and counted, rather than dropped or
+  // refitted: dropping would bias the interval toward the well-behaved resamples, and the count
+  // tells the reader how stable the fit is.
   for (Law& law : result.replicates) {
     const bool ok = law.params.size() == law_parameter_count(form) &&
                     std::all_of(law.params.begin(), law.params.end(), [](double v) { return std::isfinite(v); });
@@ -60,6 +65,8 @@ BootstrapResult bootstrap(const std::vector<Observation>& observations, LawForm 
   return result;
 }
 
+// Linear interpolation between order statistics (Hyndman and Fan's type 7, numpy's default), so
+// intervals agree with what a reader computes from the replicates in Python.
 double quantile(std::vector<double> values, double q) {
   values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
   if (values.empty()) return kNaN;

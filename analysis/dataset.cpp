@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "spec/layout.h"
 #include "io/run_file.h"
 #include "io/sweep_file.h"
 
@@ -159,12 +160,12 @@ InputTable load_input(const std::string& path) {
                     "table.",
                     path));
   }
-  if (fs::is_regular_file(p / "sweep.h5", ec)) {
+  if (fs::is_regular_file(p / spec::kSweepFileName, ec)) {
     input.kind = "sweep";
-    input.table = io::read_sweep_file((p / "sweep.h5").string()).runs;
+    input.table = io::read_sweep_file((p / spec::kSweepFileName).string()).runs;
     return input;
   }
-  const fs::path runs_dir = fs::is_directory(p / "runs", ec) ? p / "runs" : p;
+  const fs::path runs_dir = fs::is_directory(p / spec::kRunsFolder, ec) ? p / spec::kRunsFolder : p;
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(runs_dir, ec)) {
     if (entry.is_regular_file() && entry.path().extension() == ".h5") files.push_back(entry.path().string());

@@ -18,7 +18,7 @@ struct InputTable {
   io::Table table;
 };
 
-/// Loads `path`: a .csv file (any table, e.g. ../shared/anchors/*), a sweep .h5 file, a folder
+/// Loads `path`: a .csv file (any table, e.g. a published study's results), a sweep .h5 file, a folder
 /// holding sweep.h5 (results/<sweep>), or a folder of run files (<dir>/runs/*.h5 or <dir>/*.h5).
 /// core::UserError naming the path, with a HINT, when it is none of these.
 InputTable load_input(const std::string& path);

@@ -1,6 +1,6 @@
 // One CLIP training step (forward, symmetric InfoNCE, backward, AdamW, logit-scale clamp) on
 // random inputs, through the trainer's own step (train::forward_backward), timed like
-// shared/bench/reference_clip_step.py so the two can be compared:
+// the plain-PyTorch reference step (bench/run_train_step_bench.sh runs both) so the two can be compared:
 //   clipscale_bench_train_step --model-config M.json --batch-size 256 --threads 2 --steps 20
 //                              [--grad-cache-chunk 256]
 // Prints: samples_per_s=<float> step_ms=<float> params=<int> precision=<fp32|bf16>

@@ -8,14 +8,18 @@ class App;
 
 namespace clipscale::cli {
 
-void setup_train(CLI::App& app);
-void setup_tokenize(CLI::App& app);
-void setup_embed(CLI::App& app);
-void setup_export(CLI::App& app);
-void setup_data(CLI::App& app);
+// The LibTorch-free commands, in every build.
 void setup_fit(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_report(CLI::App& app);
 void setup_sweep(CLI::App& app);
+
+// The commands that need LibTorch (built with CLIPSCALE_WITH_TORCH).
+void setup_train(CLI::App& app);
+void setup_eval(CLI::App& app);
+void setup_tokenize(CLI::App& app);
+void setup_embed(CLI::App& app);
+void setup_export(CLI::App& app);
+void setup_data(CLI::App& app);
 
 }  // namespace clipscale::cli

@@ -1,14 +1,18 @@
-// clipscale embed CHECKPOINT --data synth:shapes --count 64 --out emb.h5 [--save-inputs]
-// Writes image and text embeddings of the first `count` pool samples (from --first-id on), so a
-// checkpoint can be compared with another implementation (e.g. open_clip on the exported weights).
+// clipscale embed CHECKPOINT [--data SOURCE] --count 64 --out emb.h5 [--save-inputs]
+// Writes image and text embeddings of the first `count` pool samples (from --first-id on) of any
+// data.source — the checkpoint's own pool by default, or another (shards:PATTERN, synth:shapes) —
+// so a checkpoint can be compared with another implementation (e.g. open_clip on the exported
+// weights).
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
+#include "config/document.h"
 #include "core/error.h"
 #include "data/image_tensor.h"
 #include "data/loader.h"
@@ -17,6 +21,8 @@
 #include "io/array_file.h"
 #include "model/autocast.h"
 #include "model/clip_model.h"
+#include "spec/run_config.h"
+#include "spec/source_spec.h"
 #include "text/bpe_tokenizer.h"
 #include "train/checkpoint.h"
 
@@ -25,10 +31,10 @@ namespace {
 
 struct EmbedCommandOptions {
   std::string checkpoint;
-  std::string data = "synth:shapes";
+  std::string data;  ///< "" : the checkpoint's data.source
   int64_t count = 64;
   uint64_t first_id = 0;
-  uint64_t pool_seed = 0;
+  std::optional<uint64_t> pool_seed;  ///< default: the checkpoint's data.pool_seed
   double noise_fraction = 0.0;
   std::string out;
   bool save_inputs = false;
@@ -46,10 +52,16 @@ void run_embed(const EmbedCommandOptions& o) {
   train::LoadedCheckpoint loaded = train::load_checkpoint(o.checkpoint);
   model::ClipModelImpl& clip = *loaded.model;
   clip.eval();
+  std::vector<config::Problem> ignored;  // only data.source and data.pool_seed are read
+  const spec::RunConfig run = spec::bind_run_config(config::Document::load_text(
+      spec::run_config_schema(), loaded.run_config_toml, o.checkpoint + "/run_config.toml", &ignored));
   data::SourceOptions source_options;
-  source_options.spec = o.data;
+  source_options.spec = o.data.empty() ? run.data.source : o.data;
+  if (const auto problem = spec::check_source_spec(source_options.spec))
+    throw core::UserError("--data " + source_options.spec + " violates " + problem->rule + ". HINT: " + problem->hint +
+                          ".");
   source_options.image_size = clip.config().vision.image_size;
-  source_options.seed = o.pool_seed;
+  source_options.seed = o.pool_seed.value_or(static_cast<uint64_t>(run.data.pool_seed));
   source_options.noise_fraction = o.noise_fraction;
   const auto source = data::open_source(source_options);
   if (o.first_id >= source->size() || static_cast<uint64_t>(o.count) > source->size() - o.first_id)
@@ -101,10 +113,11 @@ void setup_embed(CLI::App& app) {
   auto options = std::make_shared<EmbedCommandOptions>();
   CLI::App* sub = app.add_subcommand("embed", "write image and text embeddings of pool samples to HDF5");
   sub->add_option("checkpoint", options->checkpoint, "checkpoint directory")->required();
-  sub->add_option("--data", options->data, "sample pool (synth:shapes)");
+  sub->add_option("--data,--data.source", options->data,
+                  "sample pool, any data.source: synth:shapes, shards:PATTERN (default: the checkpoint's)");
   sub->add_option("--count", options->count, "number of samples");
   sub->add_option("--first-id", options->first_id, "id of the first sample");
-  sub->add_option("--pool-seed", options->pool_seed, "seed of the synthetic pool");
+  sub->add_option("--pool-seed", options->pool_seed, "seed of the synthetic pool (default: the checkpoint's)");
   sub->add_option("--noise-fraction", options->noise_fraction, "share of noisy captions (default 0: clean)");
   sub->add_option("--out", options->out, "output HDF5 file")->required();
   sub->add_flag("--save-inputs", options->save_inputs, "also store the normalised images and the token ids");

@@ -12,23 +12,28 @@
 #include "core/log.h"
 
 int main(int argc, char** argv) {
-  // Large activations would otherwise go through mmap/munmap on every step and page-fault
-  // (reference/platform.md P9): keep them on the heap.
+  // glibc serves allocations above 128 KiB with mmap and returns them with munmap, so every
+  // step's activations would be mapped, page-faulted and unmapped again (measured: a large share
+  // of step time on small models). Raising the thresholds keeps them on the heap for reuse.
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
   CLI::App app{"clipscale: scaling-law research on CLIP-style contrastive image-text models"};
-  app.set_version_flag("--version",
-                       std::string(clipscale::core::build_version()) + " (" + clipscale::core::build_git_sha() + ")");
+  app.set_version_flag("--version", std::string(clipscale::core::build_version()) + " (" +
+                                        clipscale::core::build_git_sha() +
+                                        (CLIPSCALE_WITH_TORCH ? ")" : ", LibTorch-free: sweep, fit, compare, report)"));
   app.require_subcommand(1);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+#if CLIPSCALE_WITH_TORCH
   clipscale::cli::setup_train(app);
+  clipscale::cli::setup_eval(app);
   clipscale::cli::setup_tokenize(app);
   clipscale::cli::setup_embed(app);
   clipscale::cli::setup_export(app);
   clipscale::cli::setup_data(app);
+#endif
   clipscale::cli::setup_fit(app);
   clipscale::cli::setup_compare(app);
   clipscale::cli::setup_report(app);

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/env.h"
 #include "core/error.h"
 #include "spec/run_config.h"
 #include "sweep/collect.h"
@@ -34,7 +35,33 @@ struct SweepCommandOptions {
   bool json = false;
   bool dry_run = false;
   bool no_slurm = false;
+  std::string trainer;  ///< --trainer: the binary the runs train with
 };
+
+// The binary the runs train with: --trainer, else $CLIPSCALE_TRAINER, else this binary when it was
+// built with LibTorch. A LibTorch-free clipscale (a login node's) plans, launches and collects but
+// cannot train.
+std::string trainer_binary(const std::string& flag) {
+  std::string path = flag, origin = "--trainer";
+  if (path.empty()) {
+    if (const auto env = core::env_string("CLIPSCALE_TRAINER")) {
+      path = *env;
+      origin = "CLIPSCALE_TRAINER";
+    }
+  }
+  if (path.empty()) {
+    if (CLIPSCALE_WITH_TORCH) return sweep::self_executable();
+    throw core::UserError(
+        "this clipscale was built without LibTorch (-DCLIPSCALE_WITH_TORCH=OFF) and cannot train the runs. HINT: pass "
+        "--trainer PATH or set CLIPSCALE_TRAINER to the clipscale binary of a full build.");
+  }
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  if (!std::filesystem::is_regular_file(absolute, ec) || ::access(absolute.c_str(), X_OK) != 0)
+    throw core::UserError(origin + " = " + path + " is not an executable file. HINT: give the clipscale binary of a " +
+                          "full (LibTorch) build, e.g. build/src/cli/clipscale.");
+  return absolute.string();
+}
 
 sweep::Plan make_sweep_plan(const SweepCommandOptions& o) {
   const sweep::SweepSpec sweep_spec = sweep::load_sweep_spec(o.sweep_file, spec::run_config_schema());
@@ -57,7 +84,7 @@ void run_plan(const SweepCommandOptions& o) {
 
 void run_local(const sweep::Plan& plan, const SweepCommandOptions& o) {
   sweep::LocalOptions local;
-  local.clipscale = sweep::self_executable();
+  local.clipscale = trainer_binary(o.trainer);
   local.concurrency = o.concurrency > 0 ? o.concurrency : plan.spec.launch.concurrency;
   local.max_retries = plan.spec.launch.max_retries;
   local.progress = &std::cout;
@@ -80,6 +107,7 @@ void run_local(const sweep::Plan& plan, const SweepCommandOptions& o) {
 void run_slurm(const sweep::Plan& plan, const SweepCommandOptions& o) {
   sweep::SlurmOptions slurm;
   slurm.clipscale = sweep::self_executable();
+  slurm.trainer = trainer_binary(o.trainer);
   slurm.sweep_file = o.sweep_file;
   slurm.workdir = std::filesystem::current_path().string();
   if (o.dry_run) {
@@ -150,6 +178,8 @@ void setup_sweep(CLI::App& app) {
   run->add_option("--launcher", run_options->launcher, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
   run->add_option("--concurrency", run_options->concurrency, "local: runs at once (default: [launch] concurrency)")
       ->check(CLI::PositiveNumber);
+  run->add_option("--trainer", run_options->trainer,
+                  "the clipscale binary the runs train with (default: $CLIPSCALE_TRAINER, else this one)");
   run->add_flag("--dry-run", run_options->dry_run,
                 "print what would run (local: the commands; slurm: the runs list and the script) and exit");
 

@@ -399,6 +399,17 @@ Document::Document(Schema schema, std::string path) : schema_(std::move(schema))
 
 Document Document::load(const Schema& schema, const std::string& path, const std::vector<std::string>& overrides,
                         const std::vector<std::string>& foreign_sections, std::vector<Problem>* lenient) {
+  return load_impl(schema, path, nullptr, overrides, foreign_sections, lenient);
+}
+
+Document Document::load_text(const Schema& schema, const std::string& text, const std::string& origin,
+                             std::vector<Problem>* problems) {
+  return load_impl(schema, origin, &text, {}, {}, problems);
+}
+
+Document Document::load_impl(const Schema& schema, const std::string& path, const std::string* given_text,
+                             const std::vector<std::string>& overrides,
+                             const std::vector<std::string>& foreign_sections, std::vector<Problem>* lenient) {
   Document doc(schema, path);
   std::vector<FoundProblem> problems;
   const auto report = [&problems](Position at, std::string text) {
@@ -411,7 +422,13 @@ Document Document::load(const Schema& schema, const std::string& path, const std
   // 1. The file: every value with its line; unknown keys and wrong types are reported here.
   if (!path.empty()) {
     std::string text;
-    if (auto error = read_config_file(path, &text)) {
+    std::optional<std::string> error;
+    if (given_text != nullptr) {
+      text = *given_text;
+    } else {
+      error = read_config_file(path, &text);
+    }
+    if (error) {
       report({kFilePhase, 0, 0}, std::move(*error));
       file_unusable = true;
     } else {

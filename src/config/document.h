@@ -74,6 +74,11 @@ class Document {
   static Document load(const Schema& schema, const std::string& path, const std::vector<std::string>& overrides = {},
                        const std::vector<std::string>& foreign_sections = {}, std::vector<Problem>* problems = nullptr);
 
+  /// load() of TOML text instead of a file, without overrides; `origin` names the text in messages
+  /// where a file path would (e.g. "checkpoint/run_config.toml").
+  static Document load_text(const Schema& schema, const std::string& text, const std::string& origin,
+                            std::vector<Problem>* problems = nullptr);
+
   /// Typed reads. Reading a key that is not in the schema, or with the wrong type, is a
   /// programming error (core::Error). get_float also reads int keys.
   bool get_bool(std::string_view key) const;
@@ -128,6 +133,9 @@ class Document {
   };
 
   Document(Schema schema, std::string path);
+  static Document load_impl(const Schema& schema, const std::string& path, const std::string* given_text,
+                            const std::vector<std::string>& overrides,
+                            const std::vector<std::string>& foreign_sections, std::vector<Problem>* lenient);
   const Entry& entry(std::string_view key) const;
   /// Error-line prefix for a value from `source`: "file:line", "--set key=value" or the file.
   std::string where(const Source& source) const;

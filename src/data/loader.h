@@ -1,6 +1,6 @@
 // The training loader: which samples a step sees, in a fixed, resumable order.
 //
-// Sampling (DESIGN.md "Data"): data_size D takes the first D entries of a seeded permutation of
+// Sampling: data_size D takes the first D entries of a seeded permutation of
 // the pool, so smaller data sizes are subsets of larger ones. Training draws the D-subset epoch
 // by epoch, each epoch a new seeded permutation. Global sample k (k = 0, 1, ...) is
 //   epoch e = k / D, j = k mod D, pool index = subset(epoch_perm_e(j)).

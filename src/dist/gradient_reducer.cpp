@@ -11,6 +11,8 @@ namespace clipscale::dist {
 void broadcast_tensors(Communicator& comm, const std::vector<at::Tensor>& tensors, int root) {
   if (comm.world_size() == 1) return;
   torch::NoGradGuard no_grad;
+  // One collective per dtype instead of one per tensor: a model has hundreds of small tensors, and
+  // each collective pays a fixed latency.
   std::map<at::ScalarType, std::vector<at::Tensor>> by_dtype;
   for (const auto& t : tensors) by_dtype[t.scalar_type()].push_back(t);
   for (auto& [dtype, group] : by_dtype) {
@@ -40,6 +42,9 @@ GradientReducer::GradientReducer(Communicator& comm, std::vector<at::Tensor> par
     current = Bucket{};
     current_bytes = 0;
   };
+  // Buckets are filled in reverse parameter order, the order backward produces gradients in, so
+  // that a bucket whose gradients are all ready could be sent while backward goes on. A bucket
+  // holds one dtype only: the all-reduce runs on one flat buffer.
   for (size_t i = parameters_.size(); i-- > 0;) {
     const at::Tensor& p = parameters_[i];
     const bool other_dtype =
@@ -60,6 +65,8 @@ void GradientReducer::average_gradients() {
     for (size_t i : bucket.members) {
       const at::Tensor& p = parameters_[i];
       at::Tensor slot = bucket.flat.narrow(0, offset, p.numel());
+      // A parameter without a gradient on this rank (unused this step) still takes part with
+      // zeros, so every rank reduces buffers of the same layout.
       if (p.grad().defined()) {
         slot.view_as(p).copy_(p.grad());
       } else {

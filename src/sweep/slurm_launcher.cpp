@@ -103,7 +103,7 @@ std::string render_array_script(const Plan& plan, const SlurmOptions& options, c
                                 const std::string& origin) {
   return render_script(template_text,
                        {{"SWEEP", plan.spec.name},
-                        {"CLIPSCALE", options.clipscale},
+                        {"CLIPSCALE", options.trainer.empty() ? options.clipscale : options.trainer},
                         {"BASE_CONFIG", plan.spec.base},
                         {"RUNS_LIST", absolute(plan.layout.slurm_runs_file(), options.workdir)},
                         {"LOG_DIR", absolute(plan.layout.logs_dir(), options.workdir)},

@@ -13,7 +13,8 @@
 namespace clipscale::sweep {
 
 struct SlurmOptions {
-  std::string clipscale;   ///< the clipscale binary the jobs run (absolute path)
+  std::string clipscale;   ///< the clipscale binary of the collect job (absolute path)
+  std::string trainer;     ///< the binary the array tasks train with ("" = clipscale); @CLIPSCALE@ of the array script
   std::string sweep_file;  ///< the sweep file, as the collect job should read it
   std::string workdir;     ///< the jobs' working directory (relative paths start here)
   std::string sbatch = "sbatch";

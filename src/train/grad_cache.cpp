@@ -67,9 +67,13 @@ double forward_backward(const EmbedFn& embed, const at::Tensor& logit_scale, con
       text_parts.push_back(text);
     }
   }
+  // Step 3 replays each chunk's RNG state; the state after the whole embedding pass is restored at
+  // the end, so the step leaves the generator where an uncached step would.
   const at::Tensor after_embedding = rng_state(generator);
 
   // 2. The loss once; cache d loss / d embedding (the logit scale and bias get their gradient).
+  // The embeddings become leaves: backward of the loss stops at them (their .grad is the cached
+  // d loss / d embedding) and never reaches the towers, whose graphs were not built.
   at::Tensor image = torch::cat(image_parts).requires_grad_(true);
   at::Tensor text = torch::cat(text_parts).requires_grad_(true);
   image_parts.clear();

@@ -1,4 +1,4 @@
-// The fitter against published data (reference/scaling-methods.md, validation cases V1–V9):
+// The fitter against published data (validation cases V1–V9):
 // Epoch AI's 240-point reconstruction of Chinchilla's Figure 4 and Cherti et al.'s OpenCLIP
 // zero-shot results. The data are copies made by data/make_anchor_data.py.
 #include <gtest/gtest.h>

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -19,6 +20,16 @@ namespace {
 
 namespace fs = std::filesystem;
 using sweep::shell_quote;
+
+// The binary that trains: this build's clipscale, or — for the LibTorch-free build — the full one
+// that $CLIPSCALE_TRAINER names (.ci/run sets it). Tests that train skip without one.
+std::string trainer() {
+  if (CLIPSCALE_BINARY_TRAINS) return CLIPSCALE_BINARY;
+  const char* env = std::getenv("CLIPSCALE_TRAINER");
+  return env != nullptr ? env : "";
+}
+#define CLIPSCALE_REQUIRE_TRAINER() \
+  if (trainer().empty()) GTEST_SKIP() << "this clipscale is LibTorch-free and CLIPSCALE_TRAINER names no full build"
 
 class SweepCommand : public ::testing::Test {
  protected:
@@ -45,6 +56,7 @@ class SweepCommand : public ::testing::Test {
 };
 
 TEST_F(SweepCommand, PlannedIdsAreTheIdsTrainingRecords) {
+  CLIPSCALE_REQUIRE_TRAINER();
   const std::string sweep =
       write_sweep("[axes]\nmodel.config = [" + quoted(dir_ / "tiny.json") + ", " + quoted(dir_ / "tiny2.json") +
                   "]\ntrain.samples_seen = [64, 96]\n"
@@ -56,7 +68,7 @@ TEST_F(SweepCommand, PlannedIdsAreTheIdsTrainingRecords) {
   for (const auto& run : plan["runs"]) {
     std::string sets;
     for (const auto& value : run["overrides"]) sets += " --set " + shell_quote(value.get<std::string>());
-    const auto dry = run_command(clipscale("train " + base_.string() + sets + " --dry-run"));
+    const auto dry = run_command(trainer() + " train " + base_.string() + sets + " --dry-run");
     ASSERT_EQ(dry.exit_code, 0) << dry.output;
     EXPECT_NE(dry.output.find("# run id: " + run["run_id"].get<std::string>() + "\n"), std::string::npos)
         << "plan says " << run["run_id"] << ", train says:\n"
@@ -91,6 +103,7 @@ TEST_F(SweepCommand, MistakesExitWithTwoAndNameFileLineAndKey) {
 }
 
 TEST_F(SweepCommand, LocalRunStatusAndCollect) {
+  CLIPSCALE_REQUIRE_TRAINER();
   const std::string sweep = write_sweep("[axes]\nrun.seed = [0, 1]\n[launch]\nthreads_per_rank = 1\nconcurrency = 2\n");
   const auto before = run_command(clipscale("sweep status " + sweep));
   EXPECT_EQ(before.exit_code, 0) << before.output;
@@ -127,6 +140,7 @@ TEST_F(SweepCommand, LocalRunStatusAndCollect) {
 }
 
 TEST_F(SweepCommand, LocalDryRunPrintsTheTrainCommands) {
+  CLIPSCALE_REQUIRE_TRAINER();
   const std::string sweep = write_sweep(
       "[axes]\nrun.seed = [0]\neval.tasks = [[\"retrieval\"]]\n"
       "[launch]\nthreads_per_rank = 1\n");
@@ -141,12 +155,26 @@ TEST_F(SweepCommand, LocalDryRunPrintsTheTrainCommands) {
 }
 
 TEST_F(SweepCommand, SlurmDryRunShowsTheRunsListAndTheQuotedScript) {
+  CLIPSCALE_REQUIRE_TRAINER();
   const std::string sweep = write_sweep("[axes]\nrun.seed = [0, 1]\n[launch]\nthreads_per_rank = 1\n", "it's a sweep");
   const auto r = run_command(clipscale("sweep run " + sweep + " --launcher slurm --dry-run"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\trun.name=\"it's a sweep\"\t"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("sweep='it'\\''s a sweep'"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir_ / "results")) << "a dry run writes nothing";
+}
+
+TEST_F(SweepCommand, RunNeedsABinaryThatTrains) {
+  const std::string sweep = write_sweep("[axes]\nrun.seed = [0]\n");
+  const auto missing = run_command(clipscale("sweep run " + sweep + " --trainer " + (dir_ / "no-such-binary").string()));
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("is not an executable file. HINT:"), std::string::npos) << missing.output;
+  if (!CLIPSCALE_BINARY_TRAINS) {
+    const auto none = run_command("env -u CLIPSCALE_TRAINER " + clipscale("sweep run " + sweep));
+    EXPECT_EQ(none.exit_code, 2) << none.output;
+    EXPECT_NE(none.output.find("built without LibTorch"), std::string::npos) << none.output;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "results")) << "nothing was started";
 }
 
 TEST_F(SweepCommand, TheQuickStartSweepPlans) {

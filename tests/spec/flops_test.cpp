@@ -15,7 +15,7 @@ struct ArchRow {
   double image_gmacs, text_gmacs, image_mparams, text_mparams;
 };
 
-/// Rows of the OpenCLIP scaling-law study's arch_info.csv (shared/anchors).
+/// Rows of the OpenCLIP scaling-law study's arch_info.csv, found beside the repository when present.
 std::map<std::string, ArchRow> read_arch_info() {
   std::map<std::string, ArchRow> rows;
   std::ifstream in(std::string(CLIPSCALE_SOURCE_DIR) + "/../shared/anchors/openclip-scaling/arch_info.csv");
@@ -43,7 +43,7 @@ ClipConfig openclip_vit(int64_t patch, int64_t vw, int64_t vl, int64_t tw, int64
 TEST(Flops, MatchOpenClipsPublishedMacsAndParameters) {
   const auto rows = read_arch_info();
   if (rows.empty()) GTEST_SKIP() << "shared/anchors/openclip-scaling/arch_info.csv not found";
-  // Shapes from OpenCLIP's model configs (shared/reference/openclip.md §4).
+  // Shapes from OpenCLIP's model configs (src/open_clip/model_configs/*.json).
   const std::map<std::string, ClipConfig> models = {
       {"ViT-S-32", openclip_vit(32, 384, 12, 384, 6, 12, 384)},
       {"ViT-M-32", openclip_vit(32, 512, 12, 512, 8, 12, 512)},
